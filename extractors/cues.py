@@ -1,0 +1,231 @@
+"""Deal vocabulary read from data tables, and the small text cues built on it.
+
+``data/deal_triggers.tsv`` holds one row per way of stating a deal (language, deal type, which party pays,
+status hint, pattern); ``data/cues.json`` holds status, negation, money-context and deal-type cue words.
+The code here only compiles and applies them, so a new language or deal type is mostly new rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+logger = logging.getLogger(__name__)
+
+# Tokens of the masked sentence the trigger patterns run over.
+ENTITY_TOKEN = r"<[ERQ]\d+>"  # E: named organisation or "the company"; R: pronoun; Q: product line
+_BUILTIN_MACROS = {
+    "S": rf"(?P<S>{ENTITY_TOKEN})",
+    "O": rf"(?P<O>{ENTITY_TOKEN})",
+    "M": r"(?P<M><M\d+>)",
+    "P": r"(?P<P><P\d+>)",
+    "_": r"(?:\s+(?!<E)[^\s]+){0,4}?",  # a short gap that names no organisation
+    "__": r"(?:\s+(?!<E)[^\s]+){0,10}?",
+}
+
+
+@dataclass(frozen=True)
+class Trigger:
+    lang: str
+    deal_type: str  # investment, chip_supply, cloud_contract, compute, money, sym
+    payer: str  # "S" or "O" ("?" for sym: decided by roles)
+    payee: str
+    status: str | None
+    pattern: re.Pattern[str]
+    source: str
+
+
+def _read(name: str) -> str:
+    return resources.files("extractors.data").joinpath(name).read_text("utf-8")
+
+
+@lru_cache(maxsize=1)
+def cue_table() -> dict:
+    return json.loads(_read("cues.json"))
+
+
+def _words_regex(words: list[str], *, literal: bool = True) -> str:
+    items = sorted(set(words), key=len, reverse=True)
+    body = "|".join(re.escape(w) if literal else w for w in items)
+    return rf"(?<![\w])(?:{body})(?![\w])"
+
+
+@lru_cache(maxsize=1)
+def triggers() -> tuple[Trigger, ...]:
+    macros = {k: v for k, v in cue_table()["trigger_macros"].items() if not k.startswith("_")}
+    macros.update(_BUILTIN_MACROS)
+    rows = [line for line in _read("deal_triggers.tsv").splitlines() if line.strip() and not line.startswith("#")]
+    compiled = []
+    for row in csv.DictReader(rows, delimiter="\t", quoting=csv.QUOTE_NONE):
+        source = row["pattern"]
+        expanded = re.sub(r"\{(\w+)\}", lambda m: macros[m.group(1)], source)
+        pattern = re.compile(rf"(?<![\w<]){expanded}", re.I)
+        compiled.append(
+            Trigger(row["lang"], row["type"], row["payer"], row["payee"], row["status"] or None, pattern, source)
+        )
+    return tuple(compiled)
+
+
+# -- sentences -----------------------------------------------------------------------------------
+
+_BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’»)\]]*\s+(?=[\"“¿¡(«\[]?[A-ZÁÉÍÓÚÑ0-9])")
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> frozenset[str]:
+    return frozenset(cue_table()["abbreviations"])
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence. Lines are hard boundaries (paragraphs, headline)."""
+    spans: list[tuple[int, int]] = []
+    abbreviations = _abbreviations()
+    for line in re.finditer(r"[^\n]+", text):
+        start = line.start()
+        for m in _BOUNDARY.finditer(line.group(0)):
+            cut = line.start() + m.start()
+            last_word = text[start:cut].rsplit(None, 1)[-1] if text[start:cut].strip() else ""
+            last_word = last_word.rstrip("\"”’»)]")
+            if last_word in abbreviations or re.fullmatch(r"(?:[A-Z]\.)+|[A-Z][a-z]?\.", last_word):
+                continue
+            spans.append((start, cut))
+            start = line.start() + m.end()
+        if text[start : line.end()].strip():
+            spans.append((start, line.end()))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+# -- status ---------------------------------------------------------------------------------------
+
+
+def _cue_regex(words: list[str]) -> re.Pattern[str]:
+    """Cue words match as written and capitalised ("could", "Could"), never "May" for "may"."""
+    variants = set(words) | {w[:1].upper() + w[1:] for w in words if w not in {"may"}}
+    return re.compile(_words_regex(sorted(variants)))
+
+
+@lru_cache(maxsize=1)
+def _status_cues() -> dict[str, re.Pattern[str]]:
+    s = cue_table()["status"]
+    return {
+        "negation": _cue_regex(s["negation_local"]),
+        "rumored_local": _cue_regex(s["rumored_local"]),
+        "rumored_sentence": re.compile(_words_regex(s["rumored_sentence"]), re.I),
+        "completed": _cue_regex(s["completed_local"]),
+        "conditional": re.compile(s["rumored_local_regex"], re.I),
+    }
+
+
+def _last_words(text: str, n: int) -> str:
+    words = re.findall(r"\S+", text)
+    return " ".join(words[-n:]) if n else ""
+
+
+def _first_words(text: str, n: int) -> str:
+    words = re.findall(r"\S+", text)
+    return " ".join(words[:n])
+
+
+def is_negated(sentence: str, trigger_start: int) -> bool:
+    """A negation right before the deal verb ("did not invest", "no longer ... be its provider")."""
+    before = _last_words(sentence[:trigger_start], 4)
+    return bool(_status_cues()["negation"].search(before))
+
+
+def _has_conditional(text: str) -> bool:
+    not_conditional = set(cue_table()["status"]["not_conditional_words"])
+    return any(m.group(0).lower() not in not_conditional for m in _status_cues()["conditional"].finditer(text))
+
+
+def status_of(sentence: str, span_start: int, span_end: int, hint: str | None) -> str:
+    """rumored / announced / completed for the deal stated at sentence[span_start:span_end]."""
+    s = cue_table()["status"]
+    cues = _status_cues()
+    local = " ".join(
+        (
+            _last_words(sentence[:span_start], s["window_words_before"]),
+            sentence[span_start:span_end],
+            _first_words(sentence[span_end:], s["window_words_after"]),
+        )
+    )
+    if cues["rumored_local"].search(local) or _has_conditional(local):
+        return "rumored"
+    if hint == "completed" or cues["completed"].search(local):
+        return "completed"
+    if hint == "rumored" or cues["rumored_sentence"].search(sentence):
+        return "rumored"
+    return "announced"
+
+
+# -- money context --------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _money_cues() -> dict[str, re.Pattern[str]]:
+    m = cue_table()["money"]
+    deal_nouns = "|".join(re.escape(w) for w in m["deal_noun_before_valued"])
+    return {
+        "before": re.compile(_words_regex(m["not_deal_before"]), re.I),
+        "after": re.compile(r"^[\s,]*" + _words_regex(m["not_deal_after"]), re.I),
+        "total": re.compile(_words_regex(m["total_before"]), re.I),
+        "valued_deal": re.compile(rf"(?:{deal_nouns})\W+(?:[\w$€]+\W+){{0,3}}?(?:valued|valorad[oa]|worth)\b", re.I),
+    }
+
+
+def money_context(sentence: str, start: int, end: int, floor: int = 0) -> tuple[bool, bool]:
+    """(is a deal amount, is stated as a total) for the money at sentence[start:end].
+
+    ``floor`` is where the clause of this amount begins (the end of the amount before it), so a cue that
+    belongs to an earlier figure ("revenue of $40 billion, and a $10 billion deal") does not leak."""
+    table = cue_table()["money"]
+    cues = _money_cues()
+    window_start = max(floor, start - table["window_chars_before"])
+    before = sentence[window_start:start]
+    is_deal = True
+    hit = cues["before"].search(before)
+    if hit:
+        wide = sentence[max(0, window_start - 40) : start]
+        is_deal = bool(cues["valued_deal"].search(wide)) and hit.group(0).lower().startswith(("valu", "valor"))
+    if cues["after"].match(sentence[end : end + 30]):
+        is_deal = False
+    return is_deal, bool(cues["total"].search(before))
+
+
+# -- deal type cues -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _type_cues() -> dict[str, re.Pattern[str]]:
+    return {t: re.compile(_words_regex(words, literal=False), re.I) for t, words in cue_table()["type_cues"].items()}
+
+
+def type_cues_near(sentence: str, start: int, end: int) -> set[str]:
+    """Deal types whose cue words appear within the window around sentence[start:end]."""
+    w = cue_table()["type_cue_window_chars"]
+    window = sentence[max(0, start - w) : end + w]
+    return {t for t, rx in _type_cues().items() if rx.search(window)}
+
+
+def max_deal_amount() -> float:
+    return float(cue_table()["money"]["max_deal_amount_usd"])
+
+
+@lru_cache(maxsize=1)
+def word_lists() -> dict[str, frozenset[str]]:
+    t = cue_table()
+    return {
+        "prepositions": frozenset(t["prepositions"]),
+        "not_the_entity_after": frozenset(w.lower() for w in t["not_the_entity_after"]),
+        "modifier_heads_after": frozenset(w.lower() for w in t["modifier_heads_after"]),
+    }
+
+
+@lru_cache(maxsize=1)
+def not_the_entity_before() -> re.Pattern[str]:
+    words = cue_table()["not_the_entity_before"]
+    return re.compile(rf"(?:{'|'.join(re.escape(w) for w in sorted(words, key=len, reverse=True))})\s*$", re.I)

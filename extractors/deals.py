@@ -1,0 +1,524 @@
+"""Deal mentions from an article's headline and main text.
+
+How it reads an article:
+1. Split headline and text into sentences; find organisations (names, aliases, "the ChatGPT maker"),
+   references ("the company", "it", "which", "su"), money and percentages.
+2. Mask each sentence: organisations become <E..> (<R..> for pronouns, <Q..> for product lines), amounts
+   <M..>, percentages <P..>. The trigger rows of ``data/deal_triggers.tsv`` run over the masked sentence;
+   a row captures the object party and, when the subject is not captured, the nearest organisation in
+   subject position to the left stands for it (or the previous sentence's subject).
+3. Roles of the parties settle the deal type and direction where the wording does not (a "deal with" a
+   cloud provider is a cloud contract and the provider is paid).
+4. Amount (cue-checked: valuations, revenue, capex, per-share prices are never deal amounts), stake and
+   status (rumored / announced / completed) come from the same sentence.
+5. Mentions of one (deal_type, payer, payee) are merged: the figure stated as a total wins, then the
+   headline's, then the first one in the text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from extractors import cues
+from extractors.companies import (
+    Reference,
+    company_descriptors,
+    company_roles,
+    find_companies,
+    find_references,
+    is_product,
+)
+from extractors.language import detect_language
+from extractors.money import Money, find_money, to_usd
+from extractors.records import DealMention
+
+logger = logging.getLogger(__name__)
+
+_PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?(?:%|por ciento\b|percent\b|per cent\b)")
+_PAYEE_ROLES = {
+    "chip_supply": frozenset({"chip_maker", "system_vendor"}),
+    "cloud_contract": frozenset({"cloud_provider"}),
+}
+_STATUS_RANK = {"rumored": 0, "announced": 1, "completed": 2}
+_STAKE_PATTERNS = [
+    re.compile(r"<P(\d+)>\s+(?:[\w-]+\s+){0,2}?(?:stake|holding|interest|ownership|shareholding|participación)", re.I),
+    re.compile(
+        r"(?:stake|holding|participación|participation|ownership|shareholding)\s+(?:\S+\s+){0,3}?(?:of|del?|de alrededor del?)\s+"
+        r"(?:about |around |roughly |approximately |nearly |almost |some |alrededor del? |cerca del? |aproximadamente |casi el )?<P(\d+)>",
+        re.I,
+    ),
+    re.compile(r"<P(\d+)>\s+(?:of|del capital de|del capital del|de|del|of the shares of)\s+<[ERQ]", re.I),
+    re.compile(r"(?:equivalent to|equal to|equivalente al?|representing|que representa[n]?)\s+(?:about |roughly |around |alrededor del? |el )?<P(\d+)>", re.I),
+]
+
+
+@dataclass
+class _Mention:
+    start: int  # offsets in the document (headline + text)
+    end: int
+    kind: str  # "E" organisation or definite reference, "R" pronoun, "Q" product line
+    name: str | None  # canonical name when named; None for references
+    candidates: list[str] = field(default_factory=list)  # ranked antecedents of a reference
+    subject_ok: bool = True  # can be the subject of a deal verb (not after a preposition, not a modifier)
+    referring: bool = True  # False for "the OpenAI rival", "former OpenAI employees"
+    ref_kind: str = ""  # Reference.kind for references
+
+    def resolve(self, exclude: str | None = None) -> str | None:
+        if self.name:
+            return self.name
+        return next((c for c in self.candidates if c != exclude), None)
+
+
+@dataclass
+class _Money:
+    money: Money
+    is_deal: bool
+    is_total: bool
+
+
+@dataclass
+class _Sentence:
+    start: int
+    end: int
+    masked: str
+    tokens: dict[str, object]  # "<E3>" -> _Mention / _Money / float (percent)
+    token_spans: list[tuple[int, int, str]]  # (masked start, masked end, token)
+    in_headline: bool
+
+
+@dataclass
+class _Frame:
+    deal_type: str
+    payer: str
+    payee: str
+    status: str
+    evidence: str
+    money: Money | None
+    is_total: bool
+    stake: float | None
+    confidence: float
+    in_headline: bool
+    order: int
+    rule: str = ""  # the trigger row that produced it, for debugging
+    o_token: str = ""
+    s_captured: bool = False
+
+
+# -- mentions ------------------------------------------------------------------------------------
+
+
+def _previous_word(doc: str, start: int) -> str:
+    m = re.search(r"([\w.]+)[^\w.]*$", doc[max(0, start - 40) : start])
+    return m.group(1).lower() if m else ""
+
+
+def _next_word(doc: str, end: int) -> str:
+    m = re.match(r"\s*([\w-]+)", doc[end : end + 40])
+    return m.group(1).lower() if m else ""
+
+
+def _classify(doc: str, start: int, end: int) -> tuple[bool, bool]:
+    """(subject_ok, referring) for the mention at doc[start:end]."""
+    words = cues.word_lists()
+    possessive = doc[end : end + 2] in ("'s", "’s")
+    nxt = "" if possessive else _next_word(doc, end)
+    referring = nxt not in words["not_the_entity_after"] and not cues.not_the_entity_before().search(doc[max(0, start - 30) : start])
+    subject_ok = _previous_word(doc, start) not in words["prepositions"] and nxt not in words["modifier_heads_after"]
+    return subject_ok, referring
+
+
+def _context_words(doc: str, names: list) -> dict[str, set[str]]:
+    """Words near each named organisation: "G42, an AI company based in Abu Dhabi" -> G42 ~ abu, dhabi."""
+    bag: dict[str, set[str]] = {}
+    for c in names:
+        window = doc[max(0, c.start - 60) : c.end + 80]
+        bag.setdefault(c.name, set()).update(w.lower() for w in re.findall(r"[\w]+", window))
+    for name in bag:
+        bag[name].update(w.lower() for d in company_descriptors(name) for w in re.findall(r"[\w]+", d))
+    return bag
+
+
+def _role_fits(name: str, role: str | None, roles_of: dict[str, frozenset[str]]) -> bool:
+    if role is None:
+        return True
+    roles = roles_of.get(name, frozenset())
+    if role == "startup":
+        return bool(roles & {"startup", "ai_lab"}) or not roles
+    return role in roles
+
+
+def _salience_order(memory: list[_Mention], headline: set[str]) -> list[str]:
+    """Earlier organisations, most likely antecedent first: recent, often named, in the headline."""
+    recency: list[str] = []
+    counts: dict[str, int] = {}
+    for m in reversed(memory):
+        if m.referring and m.name:
+            counts[m.name] = counts.get(m.name, 0) + 1
+            if m.name not in recency:
+                recency.append(m.name)
+    score = {n: 2.0 * (n in headline) + 0.5 * min(counts[n], 3) - 0.7 * r for r, n in enumerate(recency)}
+    return sorted(recency, key=lambda n: -score[n])
+
+
+def _rank_antecedents(ref: Reference, before: list[str], earlier: list[str], roles_of, bag) -> list[str]:
+    """Candidates for a reference: the same sentence first (nearest first), then earlier sentences."""
+    ranked = list(dict.fromkeys(before + earlier))
+    if ref.kind != "definite":
+        return ranked
+    fitting = [n for n in ranked if _role_fits(n, ref.role, roles_of)]
+    descriptors = [re.sub(r"-(?:based|area)$", "", d).lower() for d in ref.descriptors]
+    descriptors = [w for d in descriptors for w in re.findall(r"\w+", d) if len(w) > 2]
+    if descriptors:
+        described = [n for n in fitting if all(w in bag.get(n, ()) for w in descriptors)]
+        return described + [n for n in fitting if n not in described]
+    return fitting
+
+
+def _merge_adjacent(doc: str, mentions: list[_Mention]) -> list[_Mention]:
+    """"Microsoft's Azure", "Amazon Web Services (AWS)", "Trainium and Inferentia": one party, one token."""
+    merged: list[_Mention] = []
+    for m in mentions:
+        prev = merged[-1] if merged else None
+        if (
+            prev is not None
+            and "R" not in (prev.kind, m.kind)
+            and re.fullmatch(r"\s*(?:'s|’s)?\s*(?:,|and|y|&|\()?\s*", doc[prev.end : m.start])
+        ):
+            a, b = prev.resolve(), m.resolve()
+            if a and b and a == b or (not prev.name and m.name in prev.candidates) or (not m.name and prev.name in m.candidates):
+                name = prev.name or m.name
+                end = m.end + (1 if doc[m.end : m.end + 1] == ")" and "(" in doc[prev.end : m.start] else 0)
+                kind = "E" if "E" in (prev.kind, m.kind) else prev.kind
+                merged[-1] = _Mention(prev.start, end, kind, name, [], prev.subject_ok, prev.referring and m.referring)
+                continue
+        merged.append(m)
+    return merged
+
+
+# -- one sentence ----------------------------------------------------------------------------------
+
+
+def _mask(doc: str, start: int, end: int, items: list[tuple[int, int, object]], in_headline: bool) -> _Sentence:
+    parts: list[str] = []
+    tokens: dict[str, object] = {}
+    spans: list[tuple[int, int, str]] = []
+    pos = start
+    length = 0
+    for i, (s, e, obj) in enumerate(sorted(items, key=lambda t: t[0])):
+        if s < pos:
+            continue
+        parts.append(doc[pos:s])
+        length += s - pos
+        kind = obj.kind if isinstance(obj, _Mention) else ("M" if isinstance(obj, _Money) else "P")
+        token = f"<{kind}{i}>"
+        tokens[token] = obj
+        spans.append((length, length + len(token), token))
+        parts.append(token)
+        length += len(token)
+        pos = e
+    parts.append(doc[pos:end])
+    return _Sentence(start, end, "".join(parts), tokens, spans, in_headline)
+
+
+_CLAUSE_BREAK = re.compile(r";|:|\b(?:but|while|whereas|that|who|pero|mientras|aunque|donde|where)\b", re.I)
+
+
+def _subject_before(sent: _Sentence, position: int, exclude: str | None) -> _Mention | None:
+    """The nearest organisation in subject position left of ``position``, within the same clause."""
+    for ms, me, token in reversed(sent.token_spans):
+        if ms >= position:
+            continue
+        between = re.sub(r",[^,]*,", " ", sent.masked[me:position])  # skip appositions ", a cloud company ...,"
+        if _CLAUSE_BREAK.search(between) or len(between.split()) > 12:
+            return None
+        obj = sent.tokens[token]
+        if not isinstance(obj, _Mention) or obj.kind == "Q" or not obj.subject_ok or not obj.referring:
+            continue
+        if obj.resolve(exclude) and obj.resolve(exclude) != exclude:
+            return obj
+    return None
+
+
+def _has_mention_before(sent: _Sentence, position: int) -> bool:
+    return any(isinstance(sent.tokens[t], _Mention) for ms, _, t in sent.token_spans if ms < position)
+
+
+def _subject_may_be_dropped(before: str) -> bool:
+    """"Luego, firmó un acuerdo con Broadcom": the subject carries over only when the clause has no room
+    for one of its own (a short adverbial at most before the verb)."""
+    return len(before.split()) <= 4
+
+
+def _pick_money(sent: _Sentence, match: re.Match[str]) -> tuple[Money | None, bool]:
+    if match.groupdict().get("M"):
+        cand = sent.tokens[match.group("M")]
+        if cand.is_deal:
+            return cand.money, cand.is_total
+    monies = [(ms, me, sent.tokens[t]) for ms, me, t in sent.token_spans if t.startswith("<M") and sent.tokens[t].is_deal]
+    totals = [m for m in monies if m[2].is_total]
+    if totals:
+        return totals[0][2].money, True
+    inside = [m for m in monies if match.start() <= m[0] < match.end()]
+    if inside:
+        return inside[0][2].money, inside[0][2].is_total
+    after = [m for m in monies if match.end() <= m[0] <= match.end() + 80]
+    if after and not re.search(r"<[ER]\d+>|;", sent.masked[match.end() : after[0][0]]):
+        return after[0][2].money, after[0][2].is_total
+    before = [m for m in monies if m[1] <= match.start()]
+    if before:
+        gap = sent.masked[before[-1][1] : match.start()]
+        if len(gap.split()) <= 4 and not re.search(r"<[ER]\d+>|[,;]", gap):
+            return before[-1][2].money, before[-1][2].is_total
+    return None, False
+
+
+def _pick_stake(sent: _Sentence, match: re.Match[str]) -> float | None:
+    if match.groupdict().get("P"):
+        return sent.tokens[match.group("P")]
+    best: tuple[int, float] | None = None
+    for rx in _STAKE_PATTERNS:
+        for m in rx.finditer(sent.masked):
+            distance = 0 if match.start() <= m.start() < match.end() else min(abs(m.start() - match.end()), abs(match.start() - m.end()))
+            value = sent.tokens[f"<P{m.group(1)}>"]
+            if distance <= 120 and (best is None or distance < best[0]):
+                best = (distance, value)
+    return best[1] if best else None
+
+
+def _by_roles(types: set[str], a: str, b: str, roles_of) -> tuple[str, str, str] | None:
+    """Type and direction of a symmetric statement ("A signs a deal with B") from the parties' roles."""
+    order = [t for t in ("cloud_contract", "chip_supply") if t in types] or ["cloud_contract", "chip_supply"]
+    for deal_type in order:
+        wanted = _PAYEE_ROLES[deal_type]
+        ra, rb = roles_of.get(a, frozenset()), roles_of.get(b, frozenset())
+        ha, hb = bool(ra & wanted), bool(rb & wanted)
+        if ha and hb:
+            if len(ra) == len(rb):
+                continue
+            ha, hb = len(ra) < len(rb), len(rb) < len(ra)  # the specialist sells to the generalist
+        if ha != hb:
+            return (deal_type, b, a) if ha else (deal_type, a, b)
+    return None
+
+
+def _settle_type(trig: cues.Trigger, payer: str, payee: str, near: set[str], roles_of) -> str | None:
+    roles = roles_of.get(payee, frozenset())
+    known = bool(roles)
+    deal_type = trig.deal_type
+    if deal_type == "money":
+        if "cloud_contract" in near and "cloud_provider" in roles:
+            deal_type = "cloud_contract"
+        elif "chip_supply" in near and roles & _PAYEE_ROLES["chip_supply"] and "investment" not in near:
+            deal_type = "chip_supply"
+        else:
+            deal_type = "investment"
+    if deal_type == "compute":
+        deal_type = "chip_supply" if (roles & _PAYEE_ROLES["chip_supply"]) and "cloud_provider" not in roles else "cloud_contract"
+    if deal_type == "chip_supply" and known and not roles & _PAYEE_ROLES["chip_supply"]:
+        deal_type = "cloud_contract" if "cloud_provider" in roles else None
+    elif deal_type == "cloud_contract" and known and "cloud_provider" not in roles:
+        deal_type = "chip_supply" if roles & _PAYEE_ROLES["chip_supply"] else None
+    if deal_type == "investment" and "government" in roles:
+        return None
+    return deal_type
+
+
+def _frames(sent: _Sentence, doc: str, triggers, roles_of, prev_subjects: list[str], order: int) -> list[_Frame]:
+    frames: list[_Frame] = []
+    evidence = doc[sent.start : sent.end].strip()
+    for trig in triggers:
+        for m in trig.pattern.finditer(sent.masked):
+            if cues.is_negated(sent.masked, m.start()):
+                continue
+            frame = _frame(sent, m, trig, roles_of, prev_subjects, evidence, order)
+            if frame:
+                frames.append(frame)
+    # A row that names the subject outright ("Microsoft, one of the backers of X") beats one that guessed it.
+    captured = {(f.o_token, f.deal_type) for f in frames if f.s_captured}
+    return [f for f in frames if f.s_captured or (f.o_token, f.deal_type) not in captured]
+
+
+def _frame(sent, m, trig, roles_of, prev_subjects, evidence, order) -> _Frame | None:
+    o_mention = sent.tokens[m.group("O")] if m.groupdict().get("O") else None
+    s_mention = sent.tokens[m.group("S")] if m.groupdict().get("S") else None
+    if o_mention is None or not o_mention.referring:
+        return None
+    if o_mention.ref_kind == "possessive" and m.end("O") == m.end():
+        return None  # "en su actual ejercicio": a possessive is a party only before what it owns
+    confidence = 0.85
+    o_name = o_mention.name
+    if s_mention is None:
+        s_mention = _subject_before(sent, m.start(), o_name)
+    if s_mention is not None:
+        s_name = s_mention.resolve(o_name)
+        o_name = o_name or o_mention.resolve(s_name)
+        s_name = s_name or s_mention.resolve(o_name)
+    elif not _has_mention_before(sent, m.start()) and _subject_may_be_dropped(sent.masked[: m.start()]):
+        o_name = o_name or o_mention.resolve()
+        s_name = next((n for n in prev_subjects if n != o_name), None)
+        confidence -= 0.15
+    else:
+        return None
+    if not s_name or not o_name or s_name == o_name:
+        return None
+    if (o_mention and not o_mention.name) or (s_mention and not s_mention.name):
+        confidence -= 0.1
+    near = cues.type_cues_near(sent.masked, m.start(), m.end())
+    if trig.deal_type == "sym":
+        decided = _by_roles(near - {"investment"}, s_name, o_name, roles_of)
+        if decided is None:
+            return None
+        deal_type, payer, payee = decided
+        confidence -= 0.1
+    else:
+        payer, payee = (s_name, o_name) if trig.payer == "S" else (o_name, s_name)
+        deal_type = _settle_type(trig, payer, payee, near, roles_of)
+        if deal_type is None:
+            return None
+    money, is_total = _pick_money(sent, m)
+    stake = _pick_stake(sent, m) if deal_type == "investment" else None
+    status = cues.status_of(sent.masked, m.start(), m.end(), trig.status)
+    if money is not None:
+        confidence += 0.05
+    frame = _Frame(
+        deal_type, payer, payee, status, evidence, money, is_total, stake, min(confidence, 0.99), sent.in_headline, order,
+        trig.source, m.group("O"), bool(m.groupdict().get("S")),
+    )
+    logger.debug("frame %s %s->%s %s by %r in %r", deal_type, payer, payee, status, trig.source, sent.masked)
+    return frame
+
+
+# -- the article -----------------------------------------------------------------------------------
+
+
+def _mentions(doc: str, language: str | None) -> tuple[list, list[Reference], dict[str, frozenset[str]]]:
+    names = find_companies(doc, language)
+    refs = find_references(doc, language)
+    roles_of: dict[str, frozenset[str]] = {}
+    for c in names:
+        roles_of[c.name] = roles_of.get(c.name, frozenset()) | c.roles | company_roles(c.name)
+    return names, refs, roles_of
+
+
+def _sentence_mentions(doc, s, e, names, refs, memory, prev_subjects, roles_of, bag, headline) -> list[_Mention]:
+    found: list[_Mention] = []
+    for c in names:
+        if s <= c.start and c.end <= e:
+            subject_ok, referring = _classify(doc, c.start, c.end)
+            found.append(_Mention(c.start, c.end, "Q" if is_product(c.surface) else "E", c.name, [], subject_ok, referring))
+    earlier = _salience_order(memory, headline)
+    for r in refs:
+        if not (s <= r.start and r.end <= e):
+            continue
+        subject_ok, referring = _classify(doc, r.start, r.end)
+        before = sorted((m for m in found if m.end <= r.start and m.referring and m.name), key=lambda m: -m.start)
+        if r.kind in ("relative", "object_relative", "recipient"):
+            candidates = [m.name for m in before]  # the organisation just named ("..., which", "en CoreWeave, lo que utilizó")
+            subject_ok = subject_ok or r.kind == "recipient"
+        elif r.kind == "subject":
+            candidates = [m.name for m in before if m.subject_ok] + prev_subjects + earlier
+        elif r.kind == "possessive":  # "its"/"su" mostly points at the clause's subject
+            candidates = [m.name for m in before if m.subject_ok] + prev_subjects + [m.name for m in before] + earlier
+            subject_ok = True  # "Its contract with Microsoft", "Google's investment in"
+        elif r.kind == "definite":
+            candidates = _rank_antecedents(r, [m.name for m in before], earlier, roles_of, bag)
+        else:
+            continue
+        candidates = list(dict.fromkeys(c for c in candidates if c))
+        if candidates:
+            kind = "E" if r.kind == "definite" else "R"
+            found.append(_Mention(r.start, r.end, kind, None, candidates, subject_ok, referring, r.kind))
+    found.sort(key=lambda m: m.start)
+    return _merge_adjacent(doc, found)
+
+
+def _money_items(doc: str, s: int, e: int, monies: list[Money]) -> list[tuple[int, int, _Money]]:
+    items = []
+    floor = 0
+    sentence = doc[s:e]
+    for money in monies:
+        if not (s <= money.start and money.end <= e):
+            continue
+        is_deal, is_total = cues.money_context(sentence, money.start - s, money.end - s, floor)
+        usd = to_usd(money.amount, money.currency)
+        if (usd if usd is not None else money.amount) >= cues.max_deal_amount():
+            is_deal = False
+        items.append((money.start, money.end, _Money(money, is_deal, is_total)))
+        floor = money.end - s
+    return items
+
+
+def _merge(frames: list[_Frame]) -> list[DealMention]:
+    groups: dict[tuple[str, str, str], list[_Frame]] = {}
+    for f in frames:
+        groups.setdefault((f.deal_type, f.payer, f.payee), []).append(f)
+    mentions = []
+    for (deal_type, payer, payee), group in groups.items():
+        group.sort(key=lambda f: f.order)
+        with_money = [f for f in group if f.money is not None]
+        best = (
+            next((f for f in with_money if f.is_total), None)
+            or next((f for f in with_money if f.in_headline), None)
+            or (with_money[0] if with_money else group[0])
+        )
+        stake = next((f.stake for f in group if f.in_headline and f.stake is not None), None)
+        if stake is None:
+            stake = next((f.stake for f in group if f.stake is not None), None)
+        confirmed = [f.status for f in group if f.status != "rumored"]
+        status = max(confirmed, key=_STATUS_RANK.get) if confirmed else "rumored"
+        confidence = 1.0
+        for f in group:
+            confidence *= 1.0 - f.confidence
+        money = best.money
+        mentions.append(
+            DealMention(
+                deal_type=deal_type,
+                payer=payer,
+                payee=payee,
+                status=status,
+                evidence=best.evidence,
+                amount=money.amount if money else None,
+                currency=money.currency if money else None,
+                amount_usd=to_usd(money.amount, money.currency) if money else None,
+                stake_pct=stake,
+                confidence=round(min(0.99, 1.0 - confidence), 3),
+            )
+        )
+    return mentions
+
+
+def extract_deals(
+    text: str, title: str = "", language: str | None = None, published_at: datetime | None = None
+) -> list[DealMention]:
+    """Deals the article states, at most one per (deal_type, payer, payee)."""
+    title = " ".join(title.split())
+    doc = f"{title}\n\n{text}" if title else text
+    language = language or detect_language(doc)
+    triggers = [t for t in cues.triggers() if language is None or t.lang == language]
+    names, refs, roles_of = _mentions(doc, language)
+    bag = _context_words(doc, names)
+    monies = find_money(doc, language)
+    memory: list[_Mention] = []
+    prev_subjects: list[str] = []
+    headline = {c.name for c in names if c.end <= len(title)}
+    frames: list[_Frame] = []
+    for order, (s, e) in enumerate(cues.split_sentences(doc)):
+        mentions = _sentence_mentions(doc, s, e, names, refs, memory, prev_subjects, roles_of, bag, headline)
+        items: list[tuple[int, int, object]] = [(m.start, m.end, m) for m in mentions]
+        items += _money_items(doc, s, e, monies)
+        items += [(s + p.start(), s + p.end(), float(p.group(1).replace(",", "."))) for p in _PERCENT.finditer(doc[s:e])]
+        sent = _mask(doc, s, e, items, in_headline=bool(title) and s < len(title))
+        frames += _frames(sent, doc, triggers, roles_of, prev_subjects, order)
+        for m in mentions:
+            name = m.resolve()
+            if name and m.referring:
+                memory.append(_Mention(m.start, m.end, m.kind, name, [], m.subject_ok, True))
+        subject = next((m.resolve() for m in mentions if m.kind != "Q" and m.subject_ok and m.referring and m.resolve()), None)
+        if subject:
+            prev_subjects = [subject] + [n for n in prev_subjects if n != subject]
+    deals = _merge(frames)
+    logger.debug("%d deal mentions from %d frames", len(deals), len(frames))
+    return deals

@@ -1,0 +1,20 @@
+"""Running the ingest flow once, from the CLI or the demo."""
+
+from __future__ import annotations
+
+from extractors.errors import DealwatchError
+from flows.ingest import RunSummary, ingest_news
+
+
+class RunFailed(DealwatchError):
+    """The flow run ended in a failed state."""
+
+
+def run_once(config_path: str, db_path: str, batch_size: int = 50) -> RunSummary:
+    state = ingest_news(config_path=config_path, db_path=db_path, batch_size=batch_size, return_state=True)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, DealwatchError):
+        raise result
+    if isinstance(result, BaseException) or not state.is_completed():
+        raise RunFailed(f"the ingest run failed: {result}")
+    return result

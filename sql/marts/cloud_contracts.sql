@@ -1,0 +1,19 @@
+-- materialized: view
+-- Deals of type cloud_contract, with payer and payee named for what they are.
+with typed_deals as (
+    select * from deals where deal_type = 'cloud_contract'
+)
+
+select
+    deal_id,
+    payer  as customer,
+    payee  as provider,
+    amount,
+    currency,
+    amount_usd,
+    status,
+    first_seen_at,
+    last_seen_at,
+    source_count,
+    source_urls
+from typed_deals

@@ -1,0 +1,90 @@
+-- Raw tables: what the pipeline observed, append-only, keyed so that a
+-- re-run inserts nothing new. Every table users query is derived from
+-- these by the models in staging/ and marts/.
+
+create table if not exists raw_articles (
+    article_id   varchar primary key,   -- md5 of the canonical URL
+    url          varchar not null,      -- canonical URL
+    feed_url     varchar,
+    feed_guid    varchar,
+    outlet       varchar,
+    title        varchar,
+    published_at timestamptz,
+    language     varchar,
+    text         varchar,
+    content_hash varchar,               -- sha256 of text
+    fetched_at   timestamptz not null,
+    run_id       varchar
+);
+
+create table if not exists raw_deal_mentions (
+    mention_id   varchar primary key,   -- md5 of article_id, deal_type, payer, payee
+    article_id   varchar not null,
+    deal_type    varchar not null,
+    payer        varchar not null,
+    payee        varchar not null,
+    amount       double,
+    currency     varchar,
+    amount_usd   double,
+    stake_pct    double,
+    status       varchar not null,
+    evidence     varchar,
+    confidence   double,
+    extracted_at timestamptz not null,
+    run_id       varchar
+);
+
+-- The alert outbox: rows are written in the same transaction as the deals
+-- that raise them, and never rewritten except for delivered_at.
+create table if not exists alerts (
+    alert_id     varchar primary key,   -- md5 of what the alert is about: stable across runs
+    alert_type   varchar not null,
+    deal_id      varchar,
+    field        varchar,
+    old_value    varchar,
+    new_value    varchar,
+    created_at   timestamptz not null,
+    summary      varchar,
+    payload      json,                  -- the deal as it stood when the alert was raised
+    delivered_at timestamptz,           -- set once every channel has it
+    run_id       varchar
+);
+
+-- One row per alert and channel. The channel is the URL exactly as written
+-- in the config, ${VAR} placeholders unexpanded, so no secret is stored.
+create table if not exists alert_deliveries (
+    alert_id     varchar not null,
+    channel      varchar not null,
+    status       varchar not null,      -- pending | delivered | failed
+    attempts     integer not null,
+    last_error   varchar,
+    last_attempt_at timestamptz,
+    delivered_at timestamptz,
+    primary key (alert_id, channel)
+);
+
+create table if not exists runs (
+    run_id            varchar primary key,
+    started_at        timestamptz not null,
+    ended_at          timestamptz,
+    status            varchar not null,   -- running | completed | failed
+    feeds_tried       integer,
+    feeds_failed      integer,
+    articles_new      integer,
+    articles_skipped  integer,
+    articles_failed   integer,
+    mentions          integer,
+    alerts            integer,
+    error             varchar
+);
+
+create table if not exists fetch_log (
+    run_id     varchar,
+    url        varchar not null,
+    kind       varchar,                  -- feed | article
+    status     integer,
+    bytes      bigint,
+    ms         integer,
+    error      varchar,
+    logged_at  timestamptz not null
+);
