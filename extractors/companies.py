@@ -89,7 +89,9 @@ def _table() -> _Table:
         ambiguous.update(c.get("ambiguous_aliases", ()))
         for alias in c.get("descriptive_aliases", ()):
             folded[alias.lower()] = name
-            descriptive_aliases.append(alias)
+            bare = re.sub(r"^(?:the|el|la|los|las)\s+", "", alias, flags=re.I)
+            folded[bare.lower()] = name
+            descriptive_aliases.append(bare)
         for product in c.get("products", ()):
             product_owner[product] = name
     names = re.compile(rf"(?<![\w@/.-])(?:{_alternation(by_alias)})(?![\w]|-(?:based|area)\b|\.\w)")
@@ -103,6 +105,7 @@ _NOT_MODIFIERS = frozenset(
     "un una uno otra otro otros otras dos ambas ambos varias varios muchas muchos algunas algunos esta este estas estos "
     "la el los las lo y and or o de del of que in en con with por para to a al its their su sus his her".split()
 )
+_COPULAS = frozenset("is was are were be been becomes became remains remained es era fue será sería son eran sigue".split())
 _PREPOSITIONS = frozenset(
     "in of from to at for with on into across throughout by en de del desde a al con para por hacia entre sobre".split()
 )
@@ -169,8 +172,9 @@ def _org_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], 
     before = _alternation(refs["organisation_nouns_before_name"])
     after = _alternation(refs["organisation_nouns_after_name"])
     suffixes = _alternation(refs["organisation_suffixes"])
+    function_words = "by|of|in|for|with|to|from|and|that|led|run|por|de|del|en|con|para|y|que|dirigida|dirigido|liderada|liderado"
     noun_then_name = re.compile(
-        rf"(?<![\w])(?P<noun>{before})\s+(?:(?:[a-záéíóúñ][\w\-]*|AI|IA)\s+){{0,2}}?(?P<name>{_NAME})(?![\w])"
+        rf"(?<![\w])(?P<noun>{before})\s+(?:(?!(?:{function_words})\b)(?:[a-záéíóúñ][\w\-]*|AI|IA)\s+){{0,2}}?(?P<name>{_NAME})(?![\w])"
     )
     name_then_noun = re.compile(
         rf"(?P<name>{_NAME}),\s+(?:a|an|una|un|the|la|el)\s+(?:[\w\-]+\s+){{0,4}}?(?P<noun>{after})(?![\w])"
@@ -324,6 +328,8 @@ def find_references(text: str, language: str | None = None) -> list[Reference]:
             continue  # "the startup Xyz": an apposition, the name itself is the mention
         if re.match(r"\s+(?:of|de|del)\s+", after) and any(c.start - m.end() < 8 and c.start >= m.end() for c in names):
             continue  # "the cloud unit of Amazon": named right after
+        if _previous_word(text, start) in _COPULAS:
+            continue  # "Amazon es el mayor inversor de ...": a predicate, not a reference
         mods = m.group("mods").split()
         if any(w.lower() in _NOT_MODIFIERS for w in mods):
             continue  # "el viernes la compañía", "the other company": not one noun phrase about one firm
@@ -336,7 +342,10 @@ def find_references(text: str, language: str | None = None) -> list[Reference]:
         kind = kinds[m.group(0)]
         if kind == "relative" and not re.search(r",\s*$", text[max(0, m.start() - 3) : m.start()]):
             continue  # only ", which" / ", que" open a relative clause about the name before the comma
-        refs.append(Reference(m.start(), m.end(), m.group(0), kind))
+        start = m.start()
+        if kind == "object_relative":  # keep "in"/"en" as text: the pronoun alone is the party
+            start = m.start() + len(m.group(0).split()[0]) + 1
+        refs.append(Reference(start, m.end(), text[start : m.end()], kind))
     refs.sort(key=lambda r: (r.start, -(r.end - r.start)))
     kept: list[Reference] = []
     for r in refs:

@@ -24,8 +24,10 @@ _BUILTIN_MACROS = {
     "O": rf"(?P<O>{ENTITY_TOKEN})",
     "M": r"(?P<M><M\d+>)",
     "P": r"(?P<P><P\d+>)",
-    "_": r"(?:\s+(?!<E)[^\s]+){0,4}?",  # a short gap that names no organisation
-    "__": r"(?:\s+(?!<E)[^\s]+){0,10}?",
+    # Gaps of up to 4 / 10 words that name no organisation; they take their own spaces, so "{_} in" and
+    # " {_}backers" both work.
+    "_": r"(?:\s*(?<!\S)(?!<E)\S+){0,4}?\s*?",
+    "__": r"(?:\s*(?<!\S)(?!<E)\S+){0,10}?\s*?",
 }
 
 
@@ -204,10 +206,11 @@ def _type_cues() -> dict[str, re.Pattern[str]]:
     return {t: re.compile(_words_regex(words, literal=False), re.I) for t, words in cue_table()["type_cues"].items()}
 
 
-def type_cues_near(sentence: str, start: int, end: int) -> set[str]:
-    """Deal types whose cue words appear within the window around sentence[start:end]."""
+def type_cues_near(text: str, start: int, end: int, lo: int = 0, hi: int | None = None) -> set[str]:
+    """Deal types whose cue words appear within the window around text[start:end], kept inside [lo, hi)."""
     w = cue_table()["type_cue_window_chars"]
-    window = sentence[max(0, start - w) : end + w]
+    hi = len(text) if hi is None else hi
+    window = text[max(lo, start - w) : min(hi, end + w)]
     return {t for t, rx in _type_cues().items() if rx.search(window)}
 
 

@@ -65,6 +65,7 @@ class _Mention:
     subject_ok: bool = True  # can be the subject of a deal verb (not after a preposition, not a modifier)
     referring: bool = True  # False for "the OpenAI rival", "former OpenAI employees"
     ref_kind: str = ""  # Reference.kind for references
+    local: list[str] = field(default_factory=list)  # antecedents named earlier in the same sentence
 
     def resolve(self, exclude: str | None = None) -> str | None:
         if self.name:
@@ -87,6 +88,18 @@ class _Sentence:
     tokens: dict[str, object]  # "<E3>" -> _Mention / _Money / float (percent)
     token_spans: list[tuple[int, int, str]]  # (masked start, masked end, token)
     in_headline: bool
+    original: list[tuple[int, int]] = field(default_factory=list)  # document span of each token, same order
+
+    def to_document(self, position: int) -> int:
+        """Document offset of a position in the masked sentence."""
+        doc_pos, masked_pos = self.start, 0
+        for (ms, me, _), (os_, oe) in zip(self.token_spans, self.original):
+            if position < ms:
+                break
+            if position < me:
+                return os_
+            doc_pos, masked_pos = oe, me
+        return doc_pos + (position - masked_pos)
 
 
 @dataclass
@@ -205,6 +218,7 @@ def _mask(doc: str, start: int, end: int, items: list[tuple[int, int, object]], 
     parts: list[str] = []
     tokens: dict[str, object] = {}
     spans: list[tuple[int, int, str]] = []
+    original: list[tuple[int, int]] = []
     pos = start
     length = 0
     for i, (s, e, obj) in enumerate(sorted(items, key=lambda t: t[0])):
@@ -216,11 +230,12 @@ def _mask(doc: str, start: int, end: int, items: list[tuple[int, int, object]], 
         token = f"<{kind}{i}>"
         tokens[token] = obj
         spans.append((length, length + len(token), token))
+        original.append((s, e))
         parts.append(token)
         length += len(token)
         pos = e
     parts.append(doc[pos:end])
-    return _Sentence(start, end, "".join(parts), tokens, spans, in_headline)
+    return _Sentence(start, end, "".join(parts), tokens, spans, in_headline, original)
 
 
 _CLAUSE_BREAK = re.compile(r";|:|\b(?:but|while|whereas|that|who|pero|mientras|aunque|donde|where)\b", re.I)
@@ -232,7 +247,7 @@ def _subject_before(sent: _Sentence, position: int, exclude: str | None) -> _Men
         if ms >= position:
             continue
         between = re.sub(r",[^,]*,", " ", sent.masked[me:position])  # skip appositions ", a cloud company ...,"
-        if _CLAUSE_BREAK.search(between) or len(between.split()) > 12:
+        if _CLAUSE_BREAK.search(between):
             return None
         obj = sent.tokens[token]
         if not isinstance(obj, _Mention) or obj.kind == "Q" or not obj.subject_ok or not obj.referring:
@@ -246,10 +261,13 @@ def _has_mention_before(sent: _Sentence, position: int) -> bool:
     return any(isinstance(sent.tokens[t], _Mention) for ms, _, t in sent.token_spans if ms < position)
 
 
+_DETERMINER_END = re.compile(r"\b(?:the|a|an|this|that|its|el|la|los|las|un|una|este|esta|ese|esa|su|sus|del|al)\s*$", re.I)
+
+
 def _subject_may_be_dropped(before: str) -> bool:
     """"Luego, firmó un acuerdo con Broadcom": the subject carries over only when the clause has no room
-    for one of its own (a short adverbial at most before the verb)."""
-    return len(before.split()) <= 4
+    for one of its own (a short adverbial at most before the verb, and not "El pacto con ...")."""
+    return len(before.split()) <= 4 and not _DETERMINER_END.search(before)
 
 
 def _pick_money(sent: _Sentence, match: re.Match[str]) -> tuple[Money | None, bool]:
@@ -290,6 +308,10 @@ def _pick_stake(sent: _Sentence, match: re.Match[str]) -> float | None:
 
 def _by_roles(types: set[str], a: str, b: str, roles_of) -> tuple[str, str, str] | None:
     """Type and direction of a symmetric statement ("A signs a deal with B") from the parties' roles."""
+    if not types:  # no cue word: only a deal between one compute seller and one buyer is clear
+        compute = _PAYEE_ROLES["cloud_contract"] | _PAYEE_ROLES["chip_supply"]
+        if bool(roles_of.get(a, frozenset()) & compute) == bool(roles_of.get(b, frozenset()) & compute):
+            return None
     order = [t for t in ("cloud_contract", "chip_supply") if t in types] or ["cloud_contract", "chip_supply"]
     for deal_type in order:
         wanted = _PAYEE_ROLES[deal_type]
@@ -333,7 +355,7 @@ def _frames(sent: _Sentence, doc: str, triggers, roles_of, prev_subjects: list[s
         for m in trig.pattern.finditer(sent.masked):
             if cues.is_negated(sent.masked, m.start()):
                 continue
-            frame = _frame(sent, m, trig, roles_of, prev_subjects, evidence, order)
+            frame = _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order)
             if frame:
                 frames.append(frame)
     # A row that names the subject outright ("Microsoft, one of the backers of X") beats one that guessed it.
@@ -341,19 +363,26 @@ def _frames(sent: _Sentence, doc: str, triggers, roles_of, prev_subjects: list[s
     return [f for f in frames if f.s_captured or (f.o_token, f.deal_type) not in captured]
 
 
-def _frame(sent, m, trig, roles_of, prev_subjects, evidence, order) -> _Frame | None:
+def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> _Frame | None:
     o_mention = sent.tokens[m.group("O")] if m.groupdict().get("O") else None
     s_mention = sent.tokens[m.group("S")] if m.groupdict().get("S") else None
     if o_mention is None or not o_mention.referring:
         return None
-    if o_mention.ref_kind == "possessive" and m.end("O") == m.end():
-        return None  # "en su actual ejercicio": a possessive is a party only before what it owns
+    if o_mention.ref_kind == "possessive" and (
+        m.end("O") == m.end() or re.match(r"\s+(?:own|propi[oa]s?)\b", sent.masked[m.end("O") :], re.I)
+    ):
+        return None  # "en su actual ejercicio", "its own apps": a possessive is a party only before what it owns
     confidence = 0.85
     o_name = o_mention.name
     if s_mention is None:
         s_mention = _subject_before(sent, m.start(), o_name)
     if s_mention is not None:
         s_name = s_mention.resolve(o_name)
+        if not o_name and o_mention.ref_kind == "possessive":
+            # "as OpenAI buys its chips": "its" is another party only if that party was named in the sentence
+            o_name = next((c for c in o_mention.local if c != s_name), None)
+            if o_name is None:
+                return None
         o_name = o_name or o_mention.resolve(s_name)
         s_name = s_name or s_mention.resolve(o_name)
     elif not _has_mention_before(sent, m.start()) and _subject_may_be_dropped(sent.masked[: m.start()]):
@@ -366,7 +395,7 @@ def _frame(sent, m, trig, roles_of, prev_subjects, evidence, order) -> _Frame | 
         return None
     if (o_mention and not o_mention.name) or (s_mention and not s_mention.name):
         confidence -= 0.1
-    near = cues.type_cues_near(sent.masked, m.start(), m.end())
+    near = cues.type_cues_near(doc, sent.to_document(m.start()), sent.to_document(m.end()), sent.start, sent.end)
     if trig.deal_type == "sym":
         decided = _by_roles(near - {"investment"}, s_name, o_name, roles_of)
         if decided is None:
@@ -410,29 +439,44 @@ def _sentence_mentions(doc, s, e, names, refs, memory, prev_subjects, roles_of, 
             subject_ok, referring = _classify(doc, c.start, c.end)
             found.append(_Mention(c.start, c.end, "Q" if is_product(c.surface) else "E", c.name, [], subject_ok, referring))
     earlier = _salience_order(memory, headline)
-    for r in refs:
-        if not (s <= r.start and r.end <= e):
-            continue
-        subject_ok, referring = _classify(doc, r.start, r.end)
-        before = sorted((m for m in found if m.end <= r.start and m.referring and m.name), key=lambda m: -m.start)
-        if r.kind in ("relative", "object_relative", "recipient"):
-            candidates = [m.name for m in before]  # the organisation just named ("..., which", "en CoreWeave, lo que utilizó")
-            subject_ok = subject_ok or r.kind == "recipient"
-        elif r.kind == "subject":
-            candidates = [m.name for m in before if m.subject_ok] + prev_subjects + earlier
-        elif r.kind == "possessive":  # "its"/"su" mostly points at the clause's subject
-            candidates = [m.name for m in before if m.subject_ok] + prev_subjects + [m.name for m in before] + earlier
-            subject_ok = True  # "Its contract with Microsoft", "Google's investment in"
-        elif r.kind == "definite":
-            candidates = _rank_antecedents(r, [m.name for m in before], earlier, roles_of, bag)
-        else:
-            continue
-        candidates = list(dict.fromkeys(c for c in candidates if c))
-        if candidates:
-            kind = "E" if r.kind == "definite" else "R"
-            found.append(_Mention(r.start, r.end, kind, None, candidates, subject_ok, referring, r.kind))
-    found.sort(key=lambda m: m.start)
-    return _merge_adjacent(doc, found)
+    inside = [r for r in refs if s <= r.start and r.end <= e]
+    # Definite references first, merged with the names they stand beside ("Anthropic, the startup"),
+    # so that pronouns then see one party per organisation.
+    for passes in (("definite",), ("relative", "object_relative", "recipient", "subject", "possessive")):
+        for r in (r for r in inside if r.kind in passes):
+            mention = _reference_mention(doc, r, found, prev_subjects, earlier, roles_of, bag)
+            if mention is not None:
+                found.append(mention)
+                found.sort(key=lambda m: m.start)
+        found = _merge_adjacent(doc, found)
+    return found
+
+
+def _reference_mention(doc, r: Reference, found, prev_subjects, earlier, roles_of, bag) -> _Mention | None:
+    subject_ok, referring = _classify(doc, r.start, r.end)
+    before = sorted(
+        (m for m in found if m.end <= r.start and m.referring and m.ref_kind != "possessive" and m.resolve()),
+        key=lambda m: -m.start,
+    )
+    if r.kind in ("relative", "object_relative", "recipient"):
+        candidates = [m.resolve() for m in before]  # the organisation just named ("..., which", "en CoreWeave, lo que utilizó")
+        subject_ok = subject_ok or r.kind == "recipient"
+    elif r.kind == "subject":
+        candidates = [m.resolve() for m in before if m.subject_ok] + prev_subjects + earlier
+    elif r.kind == "possessive":  # "its"/"su" mostly points at the clause's subject
+        candidates = [m.resolve() for m in before if m.subject_ok] + prev_subjects + [m.resolve() for m in before] + earlier
+        subject_ok = True  # "Its contract with Microsoft", "Google's investment in"
+    elif r.kind == "definite":
+        candidates = _rank_antecedents(r, [m.resolve() for m in before], earlier, roles_of, bag)
+    else:
+        return None
+    candidates = list(dict.fromkeys(c for c in candidates if c))
+    if not candidates:
+        return None
+    kind = "E" if r.kind == "definite" else "R"
+    mention = _Mention(r.start, r.end, kind, None, candidates, subject_ok, referring, r.kind)
+    mention.local = list(dict.fromkeys(m.resolve() for m in before))
+    return mention
 
 
 def _money_items(doc: str, s: int, e: int, monies: list[Money]) -> list[tuple[int, int, _Money]]:

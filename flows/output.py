@@ -8,6 +8,7 @@ import sys
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 
 def _cell(value) -> str:
@@ -27,6 +28,12 @@ def _cell(value) -> str:
     return str(value)
 
 
+def _console() -> Console:
+    # On a terminal rich fits the table to the window; piped or captured, it
+    # would wrap at 80 columns, which folds every deal over several lines.
+    return Console() if sys.stdout.isatty() else Console(width=200)
+
+
 def print_frame(frame: pd.DataFrame, fmt: str = "table", title: str | None = None,
                 columns: list[str] | None = None) -> None:
     if columns is not None:
@@ -37,7 +44,7 @@ def print_frame(frame: pd.DataFrame, fmt: str = "table", title: str | None = Non
     if fmt == "json":
         sys.stdout.write(frame.to_json(orient="records", date_format="iso", force_ascii=False, indent=2) + "\n")
         return
-    console = Console()
+    console = _console()
     if frame.empty:
         console.print(f"(no {title or 'rows'})")
         return
@@ -45,17 +52,19 @@ def print_frame(frame: pd.DataFrame, fmt: str = "table", title: str | None = Non
     for column in frame.columns:
         table.add_column(str(column), overflow="fold")
     for row in frame.itertuples(index=False):
-        table.add_row(*(_cell(v) for v in row))
+        # Text, not markup: a summary such as "[rumored]" must print as written.
+        table.add_row(*(Text(_cell(v)) for v in row))
     console.print(table)
 
 
 def print_run_summary(summary) -> None:
-    console = Console(stderr=False)
+    console = _console()
     console.print(
         f"run {summary.run_id}: {summary.feeds_tried - summary.feeds_failed}/{summary.feeds_tried} feeds, "
         f"{summary.articles_new} new articles ({summary.articles_skipped} already stored, "
         f"{summary.articles_failed} failed), {summary.mentions_new} new deal mentions, "
         f"{summary.deals_total} deals, {summary.alerts_new} new alerts "
-        f"({summary.alerts_delivered} delivered, {summary.alerts_pending} pending) -> {summary.db_path}")
+        f"({summary.alerts_delivered} delivered, {summary.alerts_pending} pending) -> {summary.db_path}",
+        markup=False)
     for url, error in summary.feed_errors.items():
-        console.print(f"[yellow]feed failed[/yellow] {url}: {error}")
+        console.print(Text.assemble(("feed failed ", "yellow"), f"{url}: {error}"))
