@@ -122,6 +122,8 @@ _FETCH_KEYS = {
     "total_timeout": (int, float),
     "max_bytes": int,
     "retries": int,
+    "backoff": (int, float),
+    "max_retry_after": (int, float),
 }
 
 
