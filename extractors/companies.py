@@ -69,6 +69,7 @@ class _Table:
     descriptive: re.Pattern[str]
     products: re.Pattern[str]
     product_owner: dict[str, str]
+    epithets: dict[str, tuple[str, ...]]
     refs: dict
 
 
@@ -95,9 +96,12 @@ def _table() -> _Table:
         for product in c.get("products", ()):
             product_owner[product] = name
     names = re.compile(rf"(?<![\w@/.-])(?:{_alternation(by_alias)})(?![\w]|-(?:based|area)\b|\.\w)")
-    descriptive = re.compile(rf"(?<![\w])(?:{_alternation(descriptive_aliases)})(?![\w])", re.I)
+    descriptive = re.compile(rf"(?<![\w])(?:(?:the|el|la)\s+)?(?:{_alternation(descriptive_aliases)})(?![\w])", re.I)
     products = re.compile(rf"(?<![\w])(?:{_alternation(product_owner)})(?=\d*(?![\w]))\d*")
-    return _Table(roles, descriptors, by_alias, folded, frozenset(ambiguous), names, descriptive, products, product_owner, refs)
+    epithets = {c["name"]: tuple(c["epithets"]) for c in data["companies"] if c.get("epithets")}
+    return _Table(
+        roles, descriptors, by_alias, folded, frozenset(ambiguous), names, descriptive, products, product_owner, epithets, refs
+    )
 
 
 _NOT_MODIFIERS = frozenset(
@@ -117,6 +121,22 @@ def _previous_word(text: str, start: int) -> str:
     return m.group(1).lower() if m else ""
 
 
+def organisation_nouns() -> tuple[str, ...]:
+    """Nouns that introduce an organisation's name ("the startup", "la firma", "AI firm")."""
+    return tuple(_table().refs["organisation_nouns_before_name"])
+
+
+def companies_described_by(words: list[str]) -> list[str]:
+    """The one company an epithet names ("Redmond" -> Microsoft, "Mountain View" -> Google), else nothing."""
+    words = {w.lower() for w in words}
+    found = [
+        name
+        for name, epithets in _table().epithets.items()
+        if any({w.lower() for w in re.findall(r"\w+", e)} <= words for e in epithets)
+    ]
+    return found if len(found) == 1 else []
+
+
 def company_roles(name: str) -> frozenset[str]:
     """Roles of a canonical name from the curated table (empty for organisations it does not know)."""
     return _table().roles.get(name, frozenset())
@@ -126,20 +146,19 @@ def company_descriptors(name: str) -> tuple[str, ...]:
     return _table().descriptors.get(name, ())
 
 
-def is_known(name: str) -> bool:
-    return name in _table().roles
-
-
 def is_product(surface: str) -> bool:
     """True for a product line ("Azure", "Trainium3") rather than the company's own name."""
     owner = _table().product_owner
     return surface in owner or re.sub(r"\d+$", "", surface) in owner
 
 
+@lru_cache(maxsize=1)
+def _legal_suffix_pattern() -> re.Pattern[str]:
+    return re.compile(rf"(?:,?\s+(?:{_alternation(_table().refs['legal_suffixes'])}))+$")
+
+
 def _strip_legal_suffixes(name: str) -> str:
-    suffixes = _table().refs["legal_suffixes"]
-    pattern = re.compile(rf"(?:,?\s+(?:{_alternation(suffixes)}))+$")
-    stripped = pattern.sub("", name).strip(" ,")
+    stripped = _legal_suffix_pattern().sub("", name).strip(" ,")
     return stripped or name
 
 
@@ -292,6 +311,38 @@ def find_companies(text: str, language: str | None = None) -> list[CompanyMatch]
     return _drop_overlaps(known + unknown)
 
 
+_CAPITALISED = re.compile(
+    r"(?<![\w'’.-])(?:[A-ZÁÉÍÓÚÑ][\w&-]*[\w&]|[A-Z])(?:\.[A-Za-z]{1,3})?(?:\s+(?:[A-ZÁÉÍÓÚÑ][\w&-]*[\w&]|AI|IA))*"
+)
+_PERSON_CONTEXT = re.compile(
+    r"(?:chief executive|chief financial officer|CEO|CFO|founder|co-founder|president|chairman|analyst|consejero delegado|"
+    r"director(?:a)? (?:ejecutiv[oa]|financier[oa])|fundador(?:a)?|presidente|presidenta|analista|Mr\.|Ms\.|Dr\.)\s*,?\s*$",
+    re.I,
+)
+
+
+def find_name_candidates(text: str, known: list[CompanyMatch] | None = None) -> list[CompanyMatch]:
+    """Capitalised names the table does not know and no pattern introduced: maybe organisations, maybe not.
+
+    They have no roles; the deal extractor lets them fill a party's slot only right next to a deal verb."""
+    known = find_companies(text) if known is None else known
+    *_, stop = _org_patterns()
+    found = []
+    for m in _CAPITALISED.finditer(text):
+        if any(m.start() < k.end and k.start < m.end() for k in known):
+            continue
+        name = _clean_unknown(m.group(0), stop)
+        if name is None or not re.search(r"[A-Za-z]{2}", name):
+            continue
+        start = m.start() + m.group(0).find(name)
+        if _PERSON_CONTEXT.search(text[max(0, start - 40) : start]) or re.match(
+            r"\s*,\s*(?:the |el |la )?(?:chief|CEO|president|founder|consejer|director|fundador|presidente)", text[start + len(name) :]
+        ):
+            continue
+        found.append(CompanyMatch(canonical_name(name), start, start + len(name), name, frozenset()))
+    return found
+
+
 @lru_cache(maxsize=1)
 def _reference_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str | None], dict[str, str]]:
     refs = _table().refs
@@ -300,7 +351,9 @@ def _reference_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, s
     definite = re.compile(
         rf"(?<![\w])(?P<det>{_alternation(refs['definite_determiners'])})\s+"
         rf"(?P<mods>(?:[\w\-’']+\s+){{0,{n}}}?)(?P<head>{_alternation(heads)})(?![\w\-])"
-        rf"(?P<post>(?:\s+(?:de|del)\s+[a-záéíóúñ]+(?:\s+[a-záéíóúñ]+)?)?)"
+        # Spanish puts the description after the noun: "la empresa de comercio electrónico", "el grupo japonés"
+        rf"(?P<post>(?:\s+(?:de|del)\s+(?:[A-ZÁÉÍÓÚÑ][\w-]+|[a-záéíóúñ]+(?:\s+[a-záéíóúñ]+)?))"
+        rf"|(?:\s+[a-záéíóúñ]+(?:és|esa|ense|eses|ano|ana|í|ico|ica|ino|ina|eño|eña|án|ana))?)"
     )
     kinds: dict[str, str] = {}
     for kind, words in refs["pronouns"].items():
@@ -310,10 +363,12 @@ def _reference_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, s
     return definite, pronouns, heads, kinds
 
 
-def find_references(text: str, language: str | None = None) -> list[Reference]:
-    """Phrases that refer to an organisation named elsewhere, unresolved, in order."""
+def find_references(text: str, language: str | None = None, names: list[CompanyMatch] | None = None) -> list[Reference]:
+    """Phrases that refer to an organisation named elsewhere, unresolved, in order.
+
+    ``names`` are the organisations already found in ``text`` (found again when not given)."""
     definite, pronouns, heads, kinds = _reference_patterns()
-    names = find_companies(text, language)
+    names = find_companies(text, language) if names is None else names
     refs: list[Reference] = []
 
     def overlaps_name(start: int, end: int) -> bool:
@@ -324,8 +379,11 @@ def find_references(text: str, language: str | None = None) -> list[Reference]:
         after = text[m.end() :]
         if overlaps_name(start, m.end()):
             continue
-        if re.match(r"\s+[A-Z]", after) and not re.match(r"\s+(?:The|El|La|It)\b", after):
-            continue  # "the startup Xyz": an apposition, the name itself is the mention
+        if any(
+            c.start >= m.end() and re.fullmatch(r"\s+(?:[a-záéíóúñ-]+\s+){0,2}", text[m.end() : c.start]) and not is_product(c.surface)
+            for c in names
+        ):
+            continue  # "the startup Xyz", "la startup sueca Lovable": an apposition, the name itself is the mention
         if re.match(r"\s+(?:of|de|del)\s+", after) and any(c.start - m.end() < 8 and c.start >= m.end() for c in names):
             continue  # "the cloud unit of Amazon": named right after
         if _previous_word(text, start) in _COPULAS:
@@ -333,7 +391,7 @@ def find_references(text: str, language: str | None = None) -> list[Reference]:
         mods = m.group("mods").split()
         if any(w.lower() in _NOT_MODIFIERS for w in mods):
             continue  # "el viernes la compañía", "the other company": not one noun phrase about one firm
-        post = m.group("post").split()[1:] if m.group("post") else []
+        post = [w for w in m.group("post").split() if w not in ("de", "del")]
         head = m.group("head")
         end = m.end() if post else end
         descriptors = tuple(w.strip("’'") for w in mods + post if w.lower() not in {"of", "de", "del"})

@@ -20,8 +20,9 @@ logger = logging.getLogger(__name__)
 # Tokens of the masked sentence the trigger patterns run over.
 ENTITY_TOKEN = r"<[ERQ]\d+>"  # E: named organisation or "the company"; R: pronoun; Q: product line
 _BUILTIN_MACROS = {
-    "S": rf"(?P<S>{ENTITY_TOKEN})",
-    "O": rf"(?P<O>{ENTITY_TOKEN})",
+    # "the U.S. government", "la Administración": an article before a name belongs to the party
+    "S": rf"(?:(?:the|el|la|los|las)\s+)?(?P<S>{ENTITY_TOKEN})",
+    "O": rf"(?:(?:the|el|la|los|las)\s+)?(?P<O>{ENTITY_TOKEN})",
     "M": r"(?P<M><M\d+>)",
     "P": r"(?P<P><P\d+>)",
     # Gaps of up to 4 / 10 words that name no organisation; they take their own spaces, so "{_} in" and
@@ -144,6 +145,12 @@ def _has_conditional(text: str) -> bool:
     return any(m.group(0).lower() not in not_conditional for m in _status_cues()["conditional"].finditer(text))
 
 
+_REPORTED_SPEECH = re.compile(
+    r"\b(?:said|says|announced|told \w+|confirmed|agreed|dijo|anunció|afirmó|confirmó|aseguró|explicó|señaló|informó|comunicó)"
+    r"\s+(?:on \w+\s+|el \w+\s+)?(?:that\s+|que\s+)?(?:<[ER]\d+>\s+|it\s+|they\s+)?(?:would|[a-záéíóúñ]+rían?)\b"
+)
+
+
 def status_of(sentence: str, span_start: int, span_end: int, hint: str | None) -> str:
     """rumored / announced / completed for the deal stated at sentence[span_start:span_end]."""
     s = cue_table()["status"]
@@ -155,6 +162,7 @@ def status_of(sentence: str, span_start: int, span_end: int, hint: str | None) -
             _first_words(sentence[span_end:], s["window_words_after"]),
         )
     )
+    local = _REPORTED_SPEECH.sub(" ", local)  # "said it would invest" reports a decision, it does not hedge it
     if cues["rumored_local"].search(local) or _has_conditional(local):
         return "rumored"
     if hint == "completed" or cues["completed"].search(local):

@@ -21,15 +21,19 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from extractors import cues
 from extractors.companies import (
     Reference,
+    companies_described_by,
     company_descriptors,
     company_roles,
     find_companies,
+    find_name_candidates,
     find_references,
     is_product,
+    organisation_nouns,
 )
 from extractors.language import detect_language
 from extractors.money import Money, find_money, to_usd
@@ -42,11 +46,12 @@ _PAYEE_ROLES = {
     "chip_supply": frozenset({"chip_maker", "system_vendor"}),
     "cloud_contract": frozenset({"cloud_provider"}),
 }
+_EQUITY_NOUNS = frozenset({"shares", "stock", "equity", "stake", "acciones"})
 _STATUS_RANK = {"rumored": 0, "announced": 1, "completed": 2}
 _STAKE_PATTERNS = [
     re.compile(r"<P(\d+)>\s+(?:[\w-]+\s+){0,2}?(?:stake|holding|interest|ownership|shareholding|participación)", re.I),
     re.compile(
-        r"(?:stake|holding|participación|participation|ownership|shareholding)\s+(?:\S+\s+){0,3}?(?:of|del?|de alrededor del?)\s+"
+        r"(?:stake|holding|participación|participation|ownership|shareholding)\s+(?:\S+\s+){0,3}?(?:of|del?|al|de alrededor del?|close to|near)\s+"
         r"(?:about |around |roughly |approximately |nearly |almost |some |alrededor del? |cerca del? |aproximadamente |casi el )?<P(\d+)>",
         re.I,
     ),
@@ -66,6 +71,8 @@ class _Mention:
     referring: bool = True  # False for "the OpenAI rival", "former OpenAI employees"
     ref_kind: str = ""  # Reference.kind for references
     local: list[str] = field(default_factory=list)  # antecedents named earlier in the same sentence
+    weak: bool = False  # a capitalised name no table or pattern vouches for
+    modifier: bool = False  # qualifies the noun after it: "Nvidia chips", "the Broadcom agreement"
 
     def resolve(self, exclude: str | None = None) -> str | None:
         if self.name:
@@ -118,6 +125,7 @@ class _Frame:
     rule: str = ""  # the trigger row that produced it, for debugging
     o_token: str = ""
     s_captured: bool = False
+    m_captured: bool = False
 
 
 # -- mentions ------------------------------------------------------------------------------------
@@ -143,11 +151,40 @@ def _classify(doc: str, start: int, end: int) -> tuple[bool, bool]:
     return subject_ok, referring
 
 
-def _context_words(doc: str, names: list) -> dict[str, set[str]]:
-    """Words near each named organisation: "G42, an AI company based in Abu Dhabi" -> G42 ~ abu, dhabi."""
+_NOT_DESCRIPTOR = r"(?:in|into|on|of|for|with|to|from|by|and|that|en|de|del|con|para|por|a|al|y|que|is|es|was|fue)\b"
+
+
+@lru_cache(maxsize=1)
+def _descriptor_before() -> re.Pattern[str]:
+    nouns = "|".join(re.escape(n) for n in sorted(organisation_nouns(), key=len, reverse=True))
+    return re.compile(
+        rf"(?<![\w’'-])(?:(?:the|a|an|la|el|un|una)\s+)?(?:(?<![\w’'-])(?!{_NOT_DESCRIPTOR})[\w’'-]+\s+){{0,3}}?(?:{nouns})"
+        rf"(?:\s+(?!{_NOT_DESCRIPTOR})[a-záéíóúñ-]+){{0,2}}\s+$"
+    )
+
+
+def _descriptor_start(doc: str, floor: int, start: int) -> int:
+    """Start of "la startup sueca Lovable" / "Abu Dhabi AI firm G42": the description goes with the name."""
+    window_start = max(floor, start - 60)
+    m = _descriptor_before().search(doc[window_start:start])
+    if not m or "," in m.group(0):
+        return start
+    return window_start + m.start()
+
+
+def _is_modifier(doc: str, end: int) -> bool:
+    """"Nvidia systems", "the Broadcom agreement": the name qualifies a noun; it is no subject there."""
+    if doc[end : end + 2] in ("'s", "’s"):
+        return False
+    return _next_word(doc, end) in cues.word_lists()["modifier_heads_after"]
+
+
+def _context_words(doc: str, names: list, sentences: list[tuple[int, int]]) -> dict[str, set[str]]:
+    """Words near each named organisation in its sentence: "G42, an AI company based in Abu Dhabi" -> abu, dhabi."""
     bag: dict[str, set[str]] = {}
     for c in names:
-        window = doc[max(0, c.start - 60) : c.end + 80]
+        s, e = next(((s, e) for s, e in sentences if s <= c.start < e), (0, len(doc)))
+        window = doc[max(s, c.start - 60) : min(e, c.end + 80)]
         bag.setdefault(c.name, set()).update(w.lower() for w in re.findall(r"[\w]+", window))
     for name in bag:
         bag[name].update(w.lower() for d in company_descriptors(name) for w in re.findall(r"[\w]+", d))
@@ -186,6 +223,9 @@ def _rank_antecedents(ref: Reference, before: list[str], earlier: list[str], rol
     descriptors = [w for d in descriptors for w in re.findall(r"\w+", d) if len(w) > 2]
     if descriptors:
         described = [n for n in fitting if all(w in bag.get(n, ()) for w in descriptors)]
+        if not described:
+            # "el gigante de Redmond" before any name: the table's descriptors may single one company out
+            described = [n for n in companies_described_by(descriptors) if _role_fits(n, ref.role, roles_of)][:1]
         return described + [n for n in fitting if n not in described]
     return fitting
 
@@ -198,6 +238,7 @@ def _merge_adjacent(doc: str, mentions: list[_Mention]) -> list[_Mention]:
         if (
             prev is not None
             and "R" not in (prev.kind, m.kind)
+            and "Q" not in (prev.kind, m.kind)
             and re.fullmatch(r"\s*(?:'s|’s)?\s*(?:,|and|y|&|\()?\s*", doc[prev.end : m.start])
         ):
             a, b = prev.resolve(), m.resolve()
@@ -241,20 +282,36 @@ def _mask(doc: str, start: int, end: int, items: list[tuple[int, int, object]], 
 _CLAUSE_BREAK = re.compile(r";|:|\b(?:but|while|whereas|that|who|pero|mientras|aunque|donde|where)\b", re.I)
 
 
-def _subject_before(sent: _Sentence, position: int, exclude: str | None) -> _Mention | None:
+def _subject_before(sent: _Sentence, position: int, exclude: str | None) -> tuple[_Mention, str] | tuple[None, None]:
     """The nearest organisation in subject position left of ``position``, within the same clause."""
     for ms, me, token in reversed(sent.token_spans):
         if ms >= position:
             continue
         between = re.sub(r",[^,]*,", " ", sent.masked[me:position])  # skip appositions ", a cloud company ...,"
         if _CLAUSE_BREAK.search(between):
-            return None
+            return None, None
         obj = sent.tokens[token]
         if not isinstance(obj, _Mention) or obj.kind == "Q" or not obj.subject_ok or not obj.referring:
             continue
+        if obj.weak and len(between.split()) > 4:
+            continue  # an unvouched name must stand right before the deal verb
         if obj.resolve(exclude) and obj.resolve(exclude) != exclude:
-            return obj
-    return None
+            return obj, token
+    return None, None
+
+
+_LIST = re.compile(r"<E\d+>(?:\s*,\s*<E\d+>)*,?\s+(?:and|y|e)\s+<E\d+>")
+
+
+def _coordinated(sent: _Sentence, token: str | None) -> list[_Mention]:
+    """The other organisations of a list the party belongs to ("Microsoft and Nvidia will invest ...")."""
+    if token is None:
+        return []
+    for m in _LIST.finditer(sent.masked):
+        tokens = re.findall(r"<E\d+>", m.group(0))
+        if token in tokens:
+            return [sent.tokens[t] for t in tokens if t != token]
+    return []
 
 
 def _has_mention_before(sent: _Sentence, position: int) -> bool:
@@ -283,7 +340,7 @@ def _pick_money(sent: _Sentence, match: re.Match[str]) -> tuple[Money | None, bo
     if inside:
         return inside[0][2].money, inside[0][2].is_total
     after = [m for m in monies if match.end() <= m[0] <= match.end() + 80]
-    if after and not re.search(r"<[ER]\d+>|;", sent.masked[match.end() : after[0][0]]):
+    if after and not re.search(r"<E\d+>|;", sent.masked[match.end() : after[0][0]]):
         return after[0][2].money, after[0][2].is_total
     before = [m for m in monies if m[1] <= match.start()]
     if before:
@@ -308,11 +365,11 @@ def _pick_stake(sent: _Sentence, match: re.Match[str]) -> float | None:
 
 def _by_roles(types: set[str], a: str, b: str, roles_of) -> tuple[str, str, str] | None:
     """Type and direction of a symmetric statement ("A signs a deal with B") from the parties' roles."""
-    if not types:  # no cue word: only a deal between one compute seller and one buyer is clear
-        compute = _PAYEE_ROLES["cloud_contract"] | _PAYEE_ROLES["chip_supply"]
-        if bool(roles_of.get(a, frozenset()) & compute) == bool(roles_of.get(b, frozenset()) & compute):
-            return None
-    order = [t for t in ("cloud_contract", "chip_supply") if t in types] or ["cloud_contract", "chip_supply"]
+    compute = _PAYEE_ROLES["cloud_contract"] | _PAYEE_ROLES["chip_supply"]
+    one_seller = bool(roles_of.get(a, frozenset()) & compute) != bool(roles_of.get(b, frozenset()) & compute)
+    order = [t for t in ("cloud_contract", "chip_supply") if t in types]
+    if one_seller:  # the cue words did not settle it: a deal between one compute seller and one buyer is clear
+        order += [t for t in ("cloud_contract", "chip_supply") if t not in order]
     for deal_type in order:
         wanted = _PAYEE_ROLES[deal_type]
         ra, rb = roles_of.get(a, frozenset()), roles_of.get(b, frozenset())
@@ -349,40 +406,44 @@ def _settle_type(trig: cues.Trigger, payer: str, payee: str, near: set[str], rol
 
 
 def _frames(sent: _Sentence, doc: str, triggers, roles_of, prev_subjects: list[str], order: int) -> list[_Frame]:
+    """Every deal statement of one sentence, one frame per trigger match (and per listed payer)."""
     frames: list[_Frame] = []
     evidence = doc[sent.start : sent.end].strip()
     for trig in triggers:
         for m in trig.pattern.finditer(sent.masked):
             if cues.is_negated(sent.masked, m.start()):
                 continue
-            frame = _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order)
-            if frame:
-                frames.append(frame)
+            frames += _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order)
     # A row that names the subject outright ("Microsoft, one of the backers of X") beats one that guessed it.
     captured = {(f.o_token, f.deal_type) for f in frames if f.s_captured}
     return [f for f in frames if f.s_captured or (f.o_token, f.deal_type) not in captured]
 
 
-def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> _Frame | None:
+def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list[_Frame]:
     o_mention = sent.tokens[m.group("O")] if m.groupdict().get("O") else None
-    s_mention = sent.tokens[m.group("S")] if m.groupdict().get("S") else None
+    s_token = m.group("S") if m.groupdict().get("S") else None
+    s_mention = sent.tokens[s_token] if s_token else None
     if o_mention is None or not o_mention.referring:
-        return None
+        return []
+    if trig.deal_type == "investment" and o_mention.modifier and _next_word(doc, o_mention.end) not in _EQUITY_NOUNS:
+        return []  # "invest $40 billion in Nvidia chips" buys chips, it takes no stake
+    if o_mention.weak and _previous_word(doc, o_mention.start) not in cues.word_lists()["prepositions"]:
+        return []  # an unvouched name is a party only right after "in", "with", "from", "en", "con"...
     if o_mention.ref_kind == "possessive" and (
         m.end("O") == m.end() or re.match(r"\s+(?:own|propi[oa]s?)\b", sent.masked[m.end("O") :], re.I)
     ):
-        return None  # "en su actual ejercicio", "its own apps": a possessive is a party only before what it owns
+        return []  # "en su actual ejercicio", "its own apps": a possessive is a party only before what it owns
     confidence = 0.85
     o_name = o_mention.name
     if s_mention is None:
-        s_mention = _subject_before(sent, m.start(), o_name)
+        s_mention, s_token = _subject_before(sent, m.start(), o_name)
     if s_mention is not None:
         s_name = s_mention.resolve(o_name)
         if not o_name and o_mention.ref_kind == "possessive":
             # "as OpenAI buys its chips": "its" is another party only if that party was named in the sentence
             o_name = next((c for c in o_mention.local if c != s_name), None)
             if o_name is None:
-                return None
+                return []
         o_name = o_name or o_mention.resolve(s_name)
         s_name = s_name or s_mention.resolve(o_name)
     elif not _has_mention_before(sent, m.start()) and _subject_may_be_dropped(sent.masked[: m.start()]):
@@ -390,54 +451,74 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> _Fra
         s_name = next((n for n in prev_subjects if n != o_name), None)
         confidence -= 0.15
     else:
-        return None
+        return []
     if not s_name or not o_name or s_name == o_name:
-        return None
+        return []
     if (o_mention and not o_mention.name) or (s_mention and not s_mention.name):
         confidence -= 0.1
     near = cues.type_cues_near(doc, sent.to_document(m.start()), sent.to_document(m.end()), sent.start, sent.end)
     if trig.deal_type == "sym":
+        if "investment" in near and not near & set(_PAYEE_ROLES):
+            return []  # "an agreement that leaves Microsoft with 27%": about a stake, not a purchase
         decided = _by_roles(near - {"investment"}, s_name, o_name, roles_of)
         if decided is None:
-            return None
+            return []
         deal_type, payer, payee = decided
         confidence -= 0.1
     else:
         payer, payee = (s_name, o_name) if trig.payer == "S" else (o_name, s_name)
         deal_type = _settle_type(trig, payer, payee, near, roles_of)
         if deal_type is None:
-            return None
+            return []
     money, is_total = _pick_money(sent, m)
     stake = _pick_stake(sent, m) if deal_type == "investment" else None
     status = cues.status_of(sent.masked, m.start(), m.end(), trig.status)
     if money is not None:
         confidence += 0.05
-    frame = _Frame(
-        deal_type, payer, payee, status, evidence, money, is_total, stake, min(confidence, 0.99), sent.in_headline, order,
-        trig.source, m.group("O"), bool(m.groupdict().get("S")),
-    )
-    logger.debug("frame %s %s->%s %s by %r in %r", deal_type, payer, payee, status, trig.source, sent.masked)
-    return frame
+    payer_token = s_token if payer == s_name else m.group("O")
+    payers = [payer] + [n for n in (c.resolve() for c in _coordinated(sent, payer_token)) if n and n not in (payer, payee)]
+    if len(payers) > 1:
+        money, is_total = None, False  # one figure for several investors: whose share is it? leave it out
+    frames = []
+    for name in payers:
+        frames.append(
+            _Frame(
+                deal_type, name, payee, status, evidence, money, is_total, stake, min(confidence, 0.99), sent.in_headline,
+                order, trig.source, m.group("O"), bool(m.groupdict().get("S")), bool(m.groupdict().get("M")),
+            )
+        )
+        logger.debug("frame %s %s->%s %s by %r in %r", deal_type, name, payee, status, trig.source, sent.masked)
+    return frames
 
 
 # -- the article -----------------------------------------------------------------------------------
 
 
-def _mentions(doc: str, language: str | None) -> tuple[list, list[Reference], dict[str, frozenset[str]]]:
+def _mentions(doc: str, language: str | None) -> tuple[list, list, list[Reference], dict[str, frozenset[str]]]:
     names = find_companies(doc, language)
-    refs = find_references(doc, language)
+    weak = find_name_candidates(doc, names)
+    refs = find_references(doc, language, names)
     roles_of: dict[str, frozenset[str]] = {}
     for c in names:
         roles_of[c.name] = roles_of.get(c.name, frozenset()) | c.roles | company_roles(c.name)
-    return names, refs, roles_of
+    return names, weak, refs, roles_of
 
 
-def _sentence_mentions(doc, s, e, names, refs, memory, prev_subjects, roles_of, bag, headline) -> list[_Mention]:
+def _sentence_mentions(doc, s, e, names, weak, refs, memory, prev_subjects, roles_of, bag, headline) -> list[_Mention]:
     found: list[_Mention] = []
     for c in names:
         if s <= c.start and c.end <= e:
             subject_ok, referring = _classify(doc, c.start, c.end)
-            found.append(_Mention(c.start, c.end, "Q" if is_product(c.surface) else "E", c.name, [], subject_ok, referring))
+            start = _descriptor_start(doc, s, c.start)
+            modifier = _is_modifier(doc, c.end)
+            kind = "Q" if is_product(c.surface) or modifier else "E"
+            found.append(_Mention(start, c.end, kind, c.name, [], subject_ok, referring, modifier=modifier))
+    for c in weak:
+        if s <= c.start and c.end <= e and not any(r.start < c.end and c.start < r.end for r in refs):
+            # an unvouched name is a subject only where subjects stand: sentence start, after a comma or "X's"
+            subject_ok = bool(re.search(r"(?:^|[,;:]|'s|’s)\s*$", doc[s : c.start]))
+            start = _descriptor_start(doc, s, c.start)
+            found.append(_Mention(start, c.end, "E", c.name, [], subject_ok or start < c.start, True, weak=True))
     earlier = _salience_order(memory, headline)
     inside = [r for r in refs if s <= r.start and r.end <= e]
     # Definite references first, merged with the names they stand beside ("Anthropic, the startup"),
@@ -505,6 +586,7 @@ def _merge(frames: list[_Frame]) -> list[DealMention]:
         with_money = [f for f in group if f.money is not None]
         best = (
             next((f for f in with_money if f.is_total), None)
+            or next((f for f in with_money if f.m_captured), None)
             or next((f for f in with_money if f.in_headline), None)
             or (with_money[0] if with_money else group[0])
         )
@@ -541,16 +623,18 @@ def extract_deals(
     title = " ".join(title.split())
     doc = f"{title}\n\n{text}" if title else text
     language = language or detect_language(doc)
-    triggers = [t for t in cues.triggers() if language is None or t.lang == language]
-    names, refs, roles_of = _mentions(doc, language)
-    bag = _context_words(doc, names)
+    rows = cues.triggers()
+    triggers = [t for t in rows if t.lang == language] or list(rows)  # unknown language: every row
+    names, weak, refs, roles_of = _mentions(doc, language)
+    sentences = cues.split_sentences(doc)
+    bag = _context_words(doc, names, sentences)
     monies = find_money(doc, language)
     memory: list[_Mention] = []
     prev_subjects: list[str] = []
     headline = {c.name for c in names if c.end <= len(title)}
     frames: list[_Frame] = []
-    for order, (s, e) in enumerate(cues.split_sentences(doc)):
-        mentions = _sentence_mentions(doc, s, e, names, refs, memory, prev_subjects, roles_of, bag, headline)
+    for order, (s, e) in enumerate(sentences):
+        mentions = _sentence_mentions(doc, s, e, names, weak, refs, memory, prev_subjects, roles_of, bag, headline)
         items: list[tuple[int, int, object]] = [(m.start, m.end, m) for m in mentions]
         items += _money_items(doc, s, e, monies)
         items += [(s + p.start(), s + p.end(), float(p.group(1).replace(",", "."))) for p in _PERCENT.finditer(doc[s:e])]
@@ -558,9 +642,11 @@ def extract_deals(
         frames += _frames(sent, doc, triggers, roles_of, prev_subjects, order)
         for m in mentions:
             name = m.resolve()
-            if name and m.referring:
+            if name and m.referring and not m.weak:
                 memory.append(_Mention(m.start, m.end, m.kind, name, [], m.subject_ok, True))
-        subject = next((m.resolve() for m in mentions if m.kind != "Q" and m.subject_ok and m.referring and m.resolve()), None)
+        subject = next(
+            (m.resolve() for m in mentions if m.kind != "Q" and m.subject_ok and m.referring and not m.weak and m.resolve()), None
+        )
         if subject:
             prev_subjects = [subject] + [n for n in prev_subjects if n != subject]
     deals = _merge(frames)
