@@ -8,6 +8,7 @@ lives in ``extractors`` and every database statement in ``warehouse``.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from extractors.errors import ArticleError, FeedError, FetchError
+from extractors.errors import ArticleError, FetchError
 from extractors.feeds import parse_feed
 from extractors.http import Fetcher, FetchSettings
 from extractors.pipeline import extract_article
@@ -28,6 +29,9 @@ from flows.config import Config, FeedConfig, load_config, resolve_db_path
 from warehouse.delivery import deliver_pending
 from warehouse.db import connect
 from warehouse.store import RunCounts, commit_run, known_articles, record_failed_run
+
+# For worker threads of a batch, which run outside Prefect's task context.
+_logger = logging.getLogger(__name__)
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
@@ -94,8 +98,8 @@ def fetch_feed(feed: FeedConfig, settings: FetchSettings) -> FeedOutcome:
     return FeedOutcome(parsed, log)
 
 
-@task(name="fetch-articles", cache_policy=NO_CACHE, task_run_name="fetch-articles batch {batch_no}")
-def fetch_articles(entries: list[FeedEntry], settings: FetchSettings, batch_no: int) -> BatchOutcome:
+@task(name="fetch-articles", cache_policy=NO_CACHE, task_run_name="fetch-articles {batch_no}/{batches}")
+def fetch_articles(entries: list[FeedEntry], settings: FetchSettings, batch_no: int, batches: int) -> BatchOutcome:
     """Fetch, parse and extract one batch of pages, a few at a time.
 
     A page that fails is logged and left out: it is not stored, so the next
@@ -112,7 +116,7 @@ def fetch_articles(entries: list[FeedEntry], settings: FetchSettings, batch_no: 
                 logger.warning("article %s skipped: %s", entry.link, log.error)
             else:
                 outcome.records.append(record)
-    logger.info("batch %d: %d articles, %d deal mentions, %d failed", batch_no, len(outcome.records),
+    logger.info("batch %d/%d: %d articles, %d deal mentions, %d failed", batch_no, batches, len(outcome.records),
                 sum(len(r.mentions) for r in outcome.records), outcome.failed)
     return outcome
 
@@ -129,6 +133,9 @@ def _fetch_one(fetcher: Fetcher, entry: FeedEntry) -> tuple[ExtractedArticle | N
         record = extract_article(result.content, entry, datetime.now(timezone.utc), result.content_type)
     except ArticleError as exc:
         return None, dataclasses.replace(log, error=exc.reason)
+    except Exception as exc:  # noqa: BLE001 - one page that trips a parser must not sink the batch
+        _logger.exception("extracting %s failed", entry.link)
+        return None, dataclasses.replace(log, error=f"extraction failed: {type(exc).__name__}: {exc}"[:500])
     return record, log
 
 
@@ -209,7 +216,7 @@ def _ingest(config: Config, db: str, run_id: str, started_at: datetime, batch_si
     batches = [entries[i:i + batch_size] for i in range(0, len(entries), batch_size)]
     logger.info("%d new articles to fetch (%d already stored), in %d batches", len(entries), skipped, len(batches))
     outcomes = [f.result() for f in
-                [fetch_articles.submit(batch, config.fetch, n) for n, batch in enumerate(batches, 1)]]
+                [fetch_articles.submit(batch, config.fetch, n, len(batches)) for n, batch in enumerate(batches, 1)]]
     records = [r for o in outcomes for r in o.records]
     log += [entry for o in outcomes for entry in o.log]
     counts = RunCounts(feeds_tried=len(config.feeds), feeds_failed=len(feed_errors),
