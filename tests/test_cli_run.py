@@ -11,7 +11,7 @@ import pytest
 
 from flows.sites import SiteServer
 from tests.test_cli import dealwatch
-from tests.test_flow import SITES, write_config
+from tests.test_flow import MINI, load_expected, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -24,10 +24,11 @@ def env():
 
 def test_run_then_list_deals_and_alerts(tmp_path, env):
     db = str(tmp_path / "deals.duckdb")
-    expected = json.loads((SITES / "mini" / "expected.json").read_text())
-    with SiteServer(SITES / "mini") as server:
-        config = write_config(tmp_path / "dealwatch.toml", server.feed_urls(), [f"jsonl://{tmp_path / 'a.jsonl'}"])
-        feeds = len(server.feed_urls())
+    expected = load_expected()["batch1"]
+    with SiteServer(MINI) as server:
+        feed_urls = server.feed_urls("batch1")
+        config = write_config(tmp_path / "dealwatch.toml", feed_urls, [f"jsonl://{tmp_path / 'a.jsonl'}"])
+        feeds = len(feed_urls)
         result = dealwatch("run", "--config", str(config), "--db", db, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"{feeds}/{feeds} feeds" in result.stdout
@@ -52,8 +53,8 @@ def test_run_then_list_deals_and_alerts(tmp_path, env):
 
 
 def test_run_where_every_feed_fails_exits_1(tmp_path, env):
-    with SiteServer(SITES / "mini") as server:
-        config = write_config(tmp_path / "dealwatch.toml", [server.base_url + "/feeds/absent.xml"], [])
+    with SiteServer(MINI) as server:
+        config = write_config(tmp_path / "dealwatch.toml", [server.base_url + "/batch1/feeds/absent.xml"], [])
         result = dealwatch("run", "--config", str(config), "--db", str(tmp_path / "d.duckdb"), env=env)
     assert result.returncode == 1
     assert "0/1 feeds" in result.stdout and "absent.xml" in result.stdout

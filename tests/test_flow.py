@@ -1,4 +1,9 @@
-"""End to end: a small site served on loopback, the real Prefect flow, a real DuckDB file."""
+"""End to end: a small site served on loopback, the real Prefect flow, a real DuckDB file.
+
+The site is tests/sites/mini in the corpus layout: batch1/ is what the outlets
+publish first, batch2/ what they publish later (every old item again plus one
+new article). One SiteServer serves both, so an article keeps its URL.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from flows.ingest import ingest_news
 from flows.sites import SiteServer
 
 SITES = Path(__file__).parent / "sites"
+MINI = SITES / "mini"
 TABLES = ["articles", "deal_mentions", "deals", "investments", "chip_agreements", "cloud_contracts", "alerts"]
 
 pytestmark = pytest.mark.slow
@@ -39,27 +45,25 @@ def table_counts(db: str) -> dict[str, int]:
         con.close()
 
 
-def query(db: str, sql: str):
+def query(db: str, sql: str, params: list | None = None):
     con = duckdb.connect(db, read_only=True)
     try:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
 
 
-def test_flow_on_a_small_site_then_rerun_adds_nothing(prefect, tmp_path):
-    site = SITES / "mini"
-    expected = json.loads((site / "expected.json").read_text())
-    db = str(tmp_path / "deals.duckdb")
-    alerts_file = tmp_path / "alerts.jsonl"
-    with SiteServer(site) as server:
-        config = write_config(tmp_path / "dealwatch.toml", server.feed_urls(), [f"jsonl://{alerts_file}"])
-        first = ingest_news(config_path=str(config), db_path=db)
-        after_first = table_counts(db)
-        second = ingest_news(config_path=str(config), db_path=db)
+def load_expected() -> dict:
+    return json.loads((MINI / "expected.json").read_text(encoding="utf-8"))
 
-    pages = len(list((site / "articles").glob("*.html")))
-    assert first.feeds_failed == 0 and first.articles_new == pages
+
+def article_paths(batch: str) -> list[str]:
+    """Site paths of the articles a batch publishes for the first time."""
+    return sorted(f"{batch}/articles/{p.name}" for p in (MINI / batch / "articles").glob("*.html"))
+
+
+def assert_deals_found(db: str, expected: list[dict]) -> None:
+    """Every expected deal is in ``deals`` with its amount, stake and status."""
     found = {(d, p, e): (a, s, st) for d, p, e, a, s, st in query(
         db, "select deal_type, payer, payee, amount, stake_pct, status from deals")}
     for deal in expected:
@@ -72,6 +76,20 @@ def test_flow_on_a_small_site_then_rerun_adds_nothing(prefect, tmp_path):
             assert stake == pytest.approx(deal["stake_pct"]), key
         assert status == deal["status"], key
 
+
+def test_flow_on_a_small_site_then_rerun_adds_nothing(prefect, tmp_path):
+    expected = load_expected()
+    db = str(tmp_path / "deals.duckdb")
+    alerts_file = tmp_path / "alerts.jsonl"
+    with SiteServer(MINI) as server:
+        config = write_config(tmp_path / "dealwatch.toml", server.feed_urls("batch1"), [f"jsonl://{alerts_file}"])
+        first = ingest_news(config_path=str(config), db_path=db)
+        after_first = table_counts(db)
+        second = ingest_news(config_path=str(config), db_path=db)
+
+    assert first.feeds_failed == 0 and first.articles_new == len(article_paths("batch1"))
+    assert_deals_found(db, expected["batch1"])
+
     # one new_deal alert per deal, each delivered to the JSONL channel once
     assert after_first["alerts"] == after_first["deals"] == first.alerts_new
     lines = [json.loads(line) for line in alerts_file.read_text().splitlines()]
@@ -82,15 +100,65 @@ def test_flow_on_a_small_site_then_rerun_adds_nothing(prefect, tmp_path):
     assert second.articles_skipped == first.articles_new
     assert table_counts(db) == after_first
     assert len(alerts_file.read_text().splitlines()) == len(lines)
-    assert query(db, "select count(*) from fetch_log where kind = 'article' and run_id = ?".replace(
-        "?", f"'{second.run_id}'")) == [(0,)]
+    assert query(db, "select count(*) from fetch_log where kind = 'article' and run_id = ?", [second.run_id]) == [(0,)]
     assert query(db, "select count(*), count(distinct status) from runs") == [(2, 1)]
+
+
+def test_batch2_fetches_only_the_new_article_and_raises_only_its_alerts(prefect, tmp_path):
+    expected = load_expected()
+    db = str(tmp_path / "deals.duckdb")
+    alerts_file = tmp_path / "alerts.jsonl"
+    channels = [f"jsonl://{alerts_file}"]
+    with SiteServer(MINI) as server:
+        config1 = write_config(tmp_path / "batch1.toml", server.feed_urls("batch1"), channels)
+        config2 = write_config(tmp_path / "batch2.toml", server.feed_urls("batch2"), channels)
+        first = ingest_news(config_path=str(config1), db_path=db)
+        after_first = table_counts(db)
+        mentions_first = query(db, "select * from deal_mentions order by mention_id")
+        deals_first = [row[0] for row in query(db, "select deal_id from deals")]
+        alert_lines_first = len(alerts_file.read_text().splitlines())
+        second = ingest_news(config_path=str(config2), db_path=db)
+        new_urls = [server.url_for(path) for path in article_paths("batch2")]
+        old_count = len(article_paths("batch1"))
+    assert new_urls, "batch2 publishes no new article"
+
+    assert (first.feeds_failed, second.feeds_failed) == (0, 0)
+    assert (second.articles_new, second.articles_skipped, second.articles_failed) == (len(new_urls), old_count, 0)
+    assert_deals_found(db, expected["batch2"])
+
+    # Only the new article is fetched again; the old ones are known by URL.
+    fetched = query(db, "select url, status from fetch_log where kind = 'article' and run_id = ? order by url",
+                    [second.run_id])
+    assert fetched == [(url, 200) for url in sorted(new_urls)]
+
+    # Exactly the alerts a reader expects from batch 2, each delivered once.
+    raised = query(db, """
+        select a.alert_type, d.deal_type, d.payer, d.payee
+        from alerts a join deals d using (deal_id)
+        where a.run_id = ? order by all""", [second.run_id])
+    wanted = sorted((a["alert_type"], a["deal_type"], a["payer"], a["payee"]) for a in expected["batch2_alerts"])
+    assert raised == wanted
+    assert second.alerts_new == len(wanted)
+    assert len(alerts_file.read_text().splitlines()) == alert_lines_first + len(wanted)
+
+    # Rows grow only by the new article's: old mentions untouched, new deals sourced from it alone.
+    after_second = table_counts(db)
+    new_articles = query(db, "select article_id from articles where url in (select unnest(?))", [new_urls])
+    assert after_second["articles"] - after_first["articles"] == len(new_articles) == len(new_urls)
+    new_ids = [row[0] for row in new_articles]
+    new_mentions = query(db, "select count(*) from deal_mentions where article_id in (select unnest(?))", [new_ids])
+    assert after_second["deal_mentions"] - after_first["deal_mentions"] == new_mentions[0][0] == second.mentions_new
+    assert query(db, "select * from deal_mentions where article_id not in (select unnest(?)) order by mention_id",
+                 [new_ids]) == mentions_first
+    new_deals = query(db, "select source_urls from deals where deal_id not in (select unnest(?))", [deals_first])
+    assert after_second["deals"] - after_first["deals"] == len(new_deals)
+    assert all(set(urls) <= set(new_urls) for (urls,) in new_deals)
 
 
 def test_a_feed_that_fails_does_not_stop_the_others(prefect, tmp_path):
     db = str(tmp_path / "deals.duckdb")
-    with SiteServer(SITES / "mini") as server:
-        feeds = server.feed_urls() + [server.base_url + "/feeds/missing.xml"]
+    with SiteServer(MINI) as server:
+        feeds = server.feed_urls("batch1") + [server.base_url + "/batch1/feeds/missing.xml"]
         config = write_config(tmp_path / "dealwatch.toml", feeds, [])
         summary = ingest_news(config_path=str(config), db_path=db)
     assert summary.feeds_failed == 1 and not summary.failed
