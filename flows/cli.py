@@ -16,6 +16,9 @@ from extractors.errors import DealwatchError, UsageError
 from flows.config import DEFAULT_CONFIG, ConfigError, resolve_db_path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+DEAL_TABLE_COLUMNS = ["deal_type", "payer", "payee", "amount", "currency", "stake_pct", "status",
+                      "source_count", "first_seen_at"]
+ALERT_TABLE_COLUMNS = ["created_at", "alert_type", "summary", "delivery"]
 
 
 def _quiet_prefect_defaults() -> None:
@@ -120,7 +123,8 @@ def _cmd_deals(args) -> int:
 
     frame = list_deals(resolve_db_path(args.db), deal_type=args.type, company=args.company,
                        since=args.since, status=args.status)
-    print_frame(frame, args.format, title="deals")
+    # A terminal table keeps to what fits; CSV and JSON carry every column.
+    print_frame(frame, args.format, title="deals", columns=DEAL_TABLE_COLUMNS if args.format == "table" else None)
     return EXIT_OK
 
 
@@ -128,7 +132,8 @@ def _cmd_alerts(args) -> int:
     from flows.output import print_frame
     from warehouse.queries import list_alerts
 
-    print_frame(list_alerts(resolve_db_path(args.db), pending_only=args.pending), args.format, title="alerts")
+    print_frame(list_alerts(resolve_db_path(args.db), pending_only=args.pending), args.format, title="alerts",
+                columns=ALERT_TABLE_COLUMNS if args.format == "table" else None)
     return EXIT_OK
 
 
