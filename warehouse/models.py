@@ -1,7 +1,8 @@
 """Building the SQL models of ``sql/staging`` and ``sql/marts``.
 
-Each model file is one ``select`` (a chain of named CTEs); its first line
-says how to materialise it (``-- materialized: view`` or ``table``). Models
+Each model file is one ``select`` (a chain of named CTEs); its header says
+how to materialise it (``-- materialized: view`` or ``table``) and which
+columns identify a row (``-- key: deal_id``), which the tests check. Models
 are built in dependency order, found by which model names each file
 mentions, so adding a model is adding a file.
 """
@@ -22,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 MODEL_FOLDERS = ("staging", "marts")
 _MATERIALIZED = re.compile(r"--\s*materialized:\s*(view|table)", re.IGNORECASE)
+_KEY = re.compile(r"--\s*key:\s*([\w, ]+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Model:
     sql: str
     materialized: str  # "view" or "table"
     depends_on: frozenset[str]
+    key: tuple[str, ...]  # the columns that identify a row (`-- key:` line); tested unique and not null
 
 
 def load_models() -> list[Model]:
@@ -41,9 +44,13 @@ def load_models() -> list[Model]:
         match = _MATERIALIZED.search(sql)
         if not match:
             raise ModelError(name, "first line must say `-- materialized: view` or `-- materialized: table`")
+        key = _KEY.search(sql)
+        if not key:
+            raise ModelError(name, "needs a `-- key: column[, column]` line naming what identifies a row")
         body = _strip_comments(sql)
         deps = frozenset(n for n in names if n != name and re.search(rf"\b{re.escape(n)}\b", body))
-        models[name] = Model(name, sql.strip().rstrip(";"), match.group(1).lower(), deps)
+        columns = tuple(c.strip() for c in key.group(1).split(",") if c.strip())
+        models[name] = Model(name, sql.strip().rstrip(";"), match.group(1).lower(), deps, columns)
     return _topological(models)
 
 

@@ -1,4 +1,5 @@
 -- materialized: view
+-- key: article_id
 -- The articles users query.
 with articles as (
     select * from stg_articles

@@ -1,4 +1,5 @@
 -- materialized: view
+-- key: deal_id
 -- Deals of type chip_supply, with payer and payee named for what they are.
 with typed_deals as (
     select * from deals where deal_type = 'chip_supply'

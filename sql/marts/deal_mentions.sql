@@ -1,4 +1,5 @@
 -- materialized: view
+-- key: mention_id
 -- Every deal as one article states it, with the article's date and URL.
 with mentions as (
     select * from stg_deal_mentions

@@ -1,4 +1,5 @@
 -- materialized: table
+-- key: deal_id
 -- One row per deal, keyed by (deal_type, payer, payee), merging all its
 -- mentions across articles and languages.
 --

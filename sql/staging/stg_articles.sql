@@ -1,4 +1,5 @@
 -- materialized: view
+-- key: article_id
 -- One row per stored article page: rename and cast only.
 with source as (
     select * from raw_articles

@@ -1,4 +1,5 @@
 -- materialized: view
+-- key: mention_id
 -- One row per deal an article states: rename and cast only.
 with source as (
     select * from raw_deal_mentions
