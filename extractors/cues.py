@@ -29,6 +29,8 @@ _BUILTIN_MACROS = {
     # " {_}backers" both work.
     "_": r"(?:\s*(?<!\S)(?!<E)\S+){0,4}?\s*?",
     "__": r"(?:\s*(?<!\S)(?!<E)\S+){0,10}?\s*?",
+    # A gap inside one noun phrase: "Google's {_np} cloud" but not "Google for its data centers".
+    "_np": r"(?:\s*(?<!\S)(?!<E|(?:for|to|in|into|at|on|with|from|by|para|por|en|a|al|con)\b)\S+){0,4}?\s*?",
 }
 
 
@@ -167,7 +169,7 @@ def status_of(sentence: str, span_start: int, span_end: int, hint: str | None) -
         return "rumored"
     if hint == "completed" or cues["completed"].search(local):
         return "completed"
-    if hint == "rumored" or cues["rumored_sentence"].search(sentence):
+    if hint == "rumored" or (cues["rumored_sentence"].search(sentence) and not _media_cues()["confirmed"].search(sentence)):
         return "rumored"
     return "announced"
 
@@ -204,6 +206,82 @@ def money_context(sentence: str, start: int, end: int, floor: int = 0) -> tuple[
     if cues["after"].match(sentence[end : end + 30]):
         is_deal = False
     return is_deal, bool(cues["total"].search(before))
+
+
+_ROUND_AFTER = re.compile(
+    r"^\s*(?:[\w-]+\s+){0,3}?(?:round|raise|funding round|financing round|ronda)\b", re.I
+)
+_ROUND_BEFORE = re.compile(
+    r"(?:\b(?:round|raise) of|\bronda(?: de financiación| de inversión)?(?: de| por)?|\b(?:raise|raising|raised|captar|recaudar|levantar|capta|captó|recauda|recaudó))\s+(?:about |some |up to |unos |hasta )?$",
+    re.I,
+)
+
+
+def is_round_figure(sentence: str, start: int, end: int) -> bool:
+    """"a €1.7 billion round", "una ronda de 40.000 millones", "raise $40 billion": the size of a whole round,
+    which is one investor's amount only when no figure of that investor's own is given."""
+    return bool(_ROUND_AFTER.match(sentence[end : end + 40]) or _ROUND_BEFORE.search(sentence[max(0, start - 40) : start]))
+
+
+@lru_cache(maxsize=1)
+def _media_cues() -> dict[str, re.Pattern[str]]:
+    media = cue_table()["media"]
+    outlets = "|".join(re.escape(o) for o in sorted(media["outlets"], key=len, reverse=True))
+    verbs = "|".join(re.escape(v) for v in sorted(media["attribution_words"], key=len, reverse=True))
+    quote = "[\"'‘’“”«»]?"
+    return {
+        # "according to Bloomberg", "según publicó el miércoles The Wall Street Journal", "WSJ reports"
+        "outlet": re.compile(
+            rf"(?:\b(?:{verbs})\b(?:\s+\S+){{0,4}}?\s+{quote}(?:the\s+|el\s+|la\s+)?(?:{outlets})\b"
+            rf"|\b(?:{outlets}){quote}\s*(?:\([^)]*\)\s*)?(?:reports?|reported|reporting|says|said|informa|informó|publica|publicó|adelanta|adelantó)\b)"
+        ),
+        "generic": re.compile(_words_regex(media["generic_sources"]), re.I),
+        "confirmed": re.compile(_words_regex(media["confirmed_by_party"]), re.I),
+    }
+
+
+def attributed_to_media(sentence: str) -> bool:
+    """A deal told on the word of a newspaper or of unnamed sources, with no party confirming it."""
+    c = _media_cues()
+    if c["confirmed"].search(sentence):
+        return False
+    return bool(c["outlet"].search(sentence) or c["generic"].search(sentence))
+
+
+def names_a_facility(text: str, end: int) -> bool:
+    """"Colossus 2, el segundo gran centro de datos", "Stargate, the data-center project": a place or a
+    product named like a company, described as such right after the name."""
+    return bool(_facility_apposition().match(text, end))
+
+
+@lru_cache(maxsize=1)
+def _facility_apposition() -> re.Pattern[str]:
+    nouns = "|".join(re.escape(n) for n in sorted(cue_table()["facility_nouns"], key=len, reverse=True))
+    return re.compile(
+        rf"\s*(?:\d+\s*)?,\s*(?:the|its|a|an|their|el|la|los|las|su|sus|un|una)\s+(?:[\w-]+\s+){{0,4}}?(?:{nouns})\b", re.I
+    )
+
+
+@lru_cache(maxsize=1)
+def _figure_kinds() -> dict[str, re.Pattern[str]]:
+    macros = cue_table()["trigger_macros"]
+    compute = "|".join((macros["CLOUD"], macros["CLOUD_ES"], macros["CHIPS"], macros["CHIPS_ES"]))
+    return {
+        "purchase": re.compile(rf"\s*(?:worth\s+)?(?:of|de|en)\s+(?:[\w-]+\s+){{0,3}}?(?:{compute})(?!\w)", re.I),
+        "equity": re.compile(r"\s*(?:in|of|en|de)\s+(?:\S+\s+){0,3}?(?:common stock|preferred stock|stock|shares|equity|acciones|capital)\b", re.I),
+        "invested": re.compile(r"\b(?:invest\w*|invert\w*|invier\w*|invirt\w*|stake|participación)\s+(?:\S+\s+){0,2}?$", re.I),
+    }
+
+
+def figure_kind(text: str, start: int, end: int) -> str | None:
+    """"$6.3 billion of cloud capacity" buys compute ("purchase"); "invest $5 billion in X common stock" buys
+    shares ("equity"); None when the words around the figure do not say."""
+    k = _figure_kinds()
+    if k["purchase"].match(text, end):
+        return "purchase"
+    if k["equity"].match(text, end) or k["invested"].search(text[max(0, start - 40) : start]):
+        return "equity"
+    return None
 
 
 # -- deal type cues -------------------------------------------------------------------------------

@@ -85,6 +85,7 @@ class _Money:
     money: Money
     is_deal: bool
     is_total: bool
+    is_round: bool = False  # the size of a whole funding round, not one investor's part
 
 
 @dataclass
@@ -126,6 +127,7 @@ class _Frame:
     o_token: str = ""
     s_captured: bool = False
     m_captured: bool = False
+    round_figure: bool = False
 
 
 # -- mentions ------------------------------------------------------------------------------------
@@ -293,12 +295,21 @@ def _subject_before(sent: _Sentence, position: int, exclude: str | None) -> tupl
         obj = sent.tokens[token]
         if not isinstance(obj, _Mention) or obj.kind == "Q" or not obj.subject_ok or not obj.referring:
             continue
+        if _APPOSITION_BEFORE.search(sent.masked[:ms]) and "," in sent.masked[me:position]:
+            continue  # "Humain, la empresa creada por el fondo X (PIF), adquirirá": X only describes the subject
         if obj.weak and len(between.split()) > 4:
             continue  # an unvouched name must stand right before the deal verb
         if obj.resolve(exclude) and obj.resolve(exclude) != exclude:
             return obj, token
     return None, None
 
+
+_APPOSITION_BEFORE = re.compile(r"<[ER]\d+>\s*,[^,;]*$")
+
+# "X's contribution", "X's $2 billion investment": X's money is the subject, X is not the actor
+_FUNDS_OF = re.compile(
+    r"['’]s\s+(?:\S+\s+){0,3}?(?:contribution|investment|funding|money|capital|cash|backing|commitment|stake|purchase|bet)\b", re.I
+)
 
 _LIST = re.compile(r"<E\d+>(?:\s*,\s*<E\d+>)*,?\s+(?:and|y|e)\s+<E\d+>")
 
@@ -312,6 +323,16 @@ def _coordinated(sent: _Sentence, token: str | None) -> list[_Mention]:
         if token in tokens:
             return [sent.tokens[t] for t in tokens if t != token]
     return []
+
+
+@lru_cache(maxsize=1)
+def _chip_maker_slot() -> re.Pattern[str]:
+    """Text ending in "chips from", "GPUs made by", "chips de": the next organisation is a chip's maker."""
+    macros = cues.cue_table()["trigger_macros"]
+    return re.compile(
+        rf"(?<!\w)(?:{macros['CHIPS']}|{macros['CHIPS_ES']})\s+(?:from|made by|built by|designed by|de|del|fabricad[oa]s por)\s+(?:the\s+|la\s+|el\s+)?$",
+        re.I,
+    )
 
 
 def _has_mention_before(sent: _Sentence, position: int) -> bool:
@@ -433,10 +454,14 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list
         m.end("O") == m.end() or re.match(r"\s+(?:own|propi[oa]s?)\b", sent.masked[m.end("O") :], re.I)
     ):
         return []  # "en su actual ejercicio", "its own apps": a possessive is a party only before what it owns
+    if trig.deal_type in ("cloud_contract", "compute") and _chip_maker_slot().search(sent.masked[: m.start("O")]):
+        return []  # "alquila servidores con chips de Nvidia": the name makes the chips, it sells no cloud here
     confidence = 0.85
     o_name = o_mention.name
     if s_mention is None:
         s_mention, s_token = _subject_before(sent, m.start(), o_name)
+    if s_mention is not None and o_mention.kind == "R" and _FUNDS_OF.match(doc, s_mention.end):
+        return []  # "ASML's contribution gives it a stake": "it" is the owner of the money, not another party
     if s_mention is not None:
         s_name = s_mention.resolve(o_name)
         if not o_name and o_mention.ref_kind == "possessive":
@@ -471,24 +496,74 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list
         if deal_type is None:
             return []
     money, is_total = _pick_money(sent, m)
+    if money is not None and cues.figure_kind(doc, money.start, money.end) == ("purchase" if deal_type == "investment" else "equity"):
+        money, is_total = None, False  # the figure pays for compute, not shares (or the other way round)
+    is_round = money is not None and any(
+        isinstance(t, _Money) and t.money is money and t.is_round for t in sent.tokens.values()
+    )
     stake = _pick_stake(sent, m) if deal_type == "investment" else None
     status = cues.status_of(sent.masked, m.start(), m.end(), trig.status)
+    if status == "announced" and cues.attributed_to_media(evidence):
+        status = "rumored"  # "..., WSJ reports": the parties have not confirmed it (a done deal restated stays done)
     if money is not None:
         confidence += 0.05
     payer_token = s_token if payer == s_name else m.group("O")
     payers = [payer] + [n for n in (c.resolve() for c in _coordinated(sent, payer_token)) if n and n not in (payer, payee)]
+    money_of: dict[str, Money | None] = {name: money for name in payers}
     if len(payers) > 1:
-        money, is_total = None, False  # one figure for several investors: whose share is it? leave it out
+        # one figure for several investors: whose share is it? only "respectively" says
+        money_of = _respective_amounts(sent, payer_token, payers) or {name: None for name in payers}
+        is_total = False
+    if payer == s_name and payee == o_name:
+        money_of.update(_gapped_payers(sent, m, payee, money_of))  # "X will invest $5B in Z and Y $10B"
     frames = []
-    for name in payers:
+    for name, amount in money_of.items():
         frames.append(
             _Frame(
-                deal_type, name, payee, status, evidence, money, is_total, stake, min(confidence, 0.99), sent.in_headline,
-                order, trig.source, m.group("O"), bool(m.groupdict().get("S")), bool(m.groupdict().get("M")),
+                deal_type, name, payee, status, evidence, amount, is_total and amount is money, stake,
+                min(confidence, 0.99), sent.in_headline, order, trig.source, m.group("O"), bool(m.groupdict().get("S")),
+                bool(m.groupdict().get("M")) and amount is money, is_round and amount is money,
             )
         )
         logger.debug("frame %s %s->%s %s by %r in %r", deal_type, name, payee, status, trig.source, sent.masked)
     return frames
+
+
+_RESPECTIVELY = re.compile(r"\b(?:respectively|respectivamente)\b", re.I)
+_GAPPED = re.compile(
+    r",?\s+(?:and|y|while|whereas|mientras que)\s+(?:the\s+|el\s+|la\s+)?(?P<E><[ER]\d+>)\s+"
+    r"(?:(?:would|will|could|plans to|is to|has|had|with|con|otros|another|further)\s+)*"
+    r"(?:up to |about |around |some |roughly |nearly |another |hasta |unos |unas |otros |alrededor de )?(?P<M><M\d+>)",
+    re.I,
+)
+
+
+def _deal_monies(sent: _Sentence) -> list[tuple[int, Money]]:
+    return [(ms, sent.tokens[t].money) for ms, _, t in sent.token_spans if t.startswith("<M") and sent.tokens[t].is_deal]
+
+
+def _respective_amounts(sent: _Sentence, payer_token: str | None, payers: list[str]) -> dict[str, Money | None]:
+    """"Microsoft and Nvidia will invest $5B and $10B respectively": the n-th figure is the n-th investor's."""
+    if not _RESPECTIVELY.search(sent.masked):
+        return {}
+    listed = next((re.findall(r"<E\d+>", l.group(0)) for l in _LIST.finditer(sent.masked) if payer_token in l.group(0)), [])
+    names = [sent.tokens[t].resolve() for t in listed]
+    monies = [money for _, money in _deal_monies(sent)]
+    if len(names) != len(monies) or set(names) != set(payers):
+        return {}
+    return dict(zip(names, monies))
+
+
+def _gapped_payers(sent: _Sentence, m: re.Match[str], payee: str, known: dict) -> dict[str, Money]:
+    """A second investor whose verb is left out: "... in Anthropic and Nvidia up to $10 billion"."""
+    g = _GAPPED.match(sent.masked, m.end())
+    if not g:
+        return {}
+    mention, figure = sent.tokens[g.group("E")], sent.tokens[g.group("M")]
+    name = mention.resolve(payee) if isinstance(mention, _Mention) else None
+    if not name or name == payee or name in known or not figure.is_deal:
+        return {}
+    return {name: figure.money}
 
 
 # -- the article -----------------------------------------------------------------------------------
@@ -510,7 +585,11 @@ def _sentence_mentions(doc, s, e, names, weak, refs, memory, prev_subjects, role
         if s <= c.start and c.end <= e:
             subject_ok, referring = _classify(doc, c.start, c.end)
             start = _descriptor_start(doc, s, c.start)
+            if start < c.start and _previous_word(doc, start) in cues.word_lists()["prepositions"]:
+                subject_ok = False  # "la escisión del grupo ruso Yandex": the description sits after a preposition
             modifier = _is_modifier(doc, c.end)
+            if cues.names_a_facility(doc, c.end):
+                continue  # "Colossus 2, el segundo gran centro de datos": a place, not a party
             kind = "Q" if is_product(c.surface) or modifier else "E"
             found.append(_Mention(start, c.end, kind, c.name, [], subject_ok, referring, modifier=modifier))
     for c in weak:
@@ -518,6 +597,8 @@ def _sentence_mentions(doc, s, e, names, weak, refs, memory, prev_subjects, role
             # an unvouched name is a subject only where subjects stand: sentence start, after a comma or "X's"
             subject_ok = bool(re.search(r"(?:^|[,;:]|'s|’s)\s*$", doc[s : c.start]))
             start = _descriptor_start(doc, s, c.start)
+            if cues.names_a_facility(doc, c.end):
+                continue
             found.append(_Mention(start, c.end, "E", c.name, [], subject_ok or start < c.start, True, weak=True))
     earlier = _salience_order(memory, headline)
     inside = [r for r in refs if s <= r.start and r.end <= e]
@@ -571,7 +652,8 @@ def _money_items(doc: str, s: int, e: int, monies: list[Money]) -> list[tuple[in
         usd = to_usd(money.amount, money.currency)
         if (usd if usd is not None else money.amount) >= cues.max_deal_amount():
             is_deal = False
-        items.append((money.start, money.end, _Money(money, is_deal, is_total)))
+        is_round = cues.is_round_figure(sentence, money.start - s, money.end - s)
+        items.append((money.start, money.end, _Money(money, is_deal, is_total, is_round)))
         floor = money.end - s
     return items
 
@@ -584,6 +666,8 @@ def _merge(frames: list[_Frame]) -> list[DealMention]:
     for (deal_type, payer, payee), group in groups.items():
         group.sort(key=lambda f: f.order)
         with_money = [f for f in group if f.money is not None]
+        # an investor's own figure beats the size of the round it leads or joins
+        with_money = [f for f in with_money if not f.round_figure] or with_money
         best = (
             next((f for f in with_money if f.is_total), None)
             or next((f for f in with_money if f.m_captured), None)

@@ -222,6 +222,8 @@ def _widen_to_range(voc: _Vocabulary, text: str, money: Money, factor: float, la
     if not m:
         return None
     start = money.start - (len(text[max(0, money.start - 40) : money.start]) - m.start())
+    if _is_list_not_range(text, start, m.group(0)):
+        return None
     low_factor, lang = _scale_of(voc, m.group("spaced"))
     if not m.group("spaced"):
         low_factor = factor
@@ -238,6 +240,13 @@ def _widen_to_range(voc: _Vocabulary, text: str, money: Money, factor: float, la
 
 
 _JOIN = re.compile(r"^\s*(?:to|and|-|–|—|a|y|hasta)\s*$", re.I)
+_AND = re.compile(r"\s(?:and|y)\s*$", re.I)
+_BETWEEN = re.compile(r"(?:between|entre)\s*$", re.I)
+
+
+def _is_list_not_range(text: str, start: int, low_and_joiner: str) -> bool:
+    """"$5 billion and $10 billion (respectively)" lists two amounts; only "between ... and" makes a range."""
+    return bool(_AND.search(low_and_joiner)) and not _BETWEEN.search(text[max(0, start - 12) : start])
 
 
 def _merge_two_sided_ranges(text: str, found: list[Money]) -> list[Money]:
@@ -250,6 +259,7 @@ def _merge_two_sided_ranges(text: str, found: list[Money]) -> list[Money]:
             and prev.currency == money.currency
             and _JOIN.match(text[prev.end : money.start])
             and 0 < prev.amount < money.amount
+            and not _is_list_not_range(text, prev.start, text[prev.start : money.start])
         ):
             merged[-1] = Money(prev.amount, prev.currency, prev.start, money.end, text[prev.start : money.end], "range")
         else:

@@ -50,6 +50,10 @@ CASES = [
     ("$10-12 billion", "en", [(10e9, "USD", "range")]),
     ("de 70.000 a 72.000 millones de dólares", "es", [(70e9, "USD", "range")]),
     ("entre 3.000 y 4.000 millones de euros", "es", [(3e9, "EUR", "range")]),
+    # "and" without "between" lists two amounts ("... respectively"), it makes no range
+    ("$2 billion and $6 billion respectively", "en", [(2e9, "USD", None), (6e9, "USD", None)]),
+    ("between $2 billion and $6 billion", "en", [(2e9, "USD", "range")]),
+    ("1.000 millones de euros y 3.000 millones de euros", "es", [(1e9, "EUR", None), (3e9, "EUR", None)]),
     ("revenue of $57.0 billion and net income of $31.9 billion", "en", [(57e9, "USD", None), (31.9e9, "USD", None)]),
     # negatives: no currency, no figure, or not an amount
     ("433,3 millones de acciones", "es", []),
