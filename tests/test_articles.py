@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from extractors.articles import decode_html, parse_article, parse_datetime
+from extractors.articles import parse_article
+from extractors.charset import decode_html
+from extractors.metadata import parse_datetime
 from extractors.errors import ArticleError
 from extractors.records import FeedEntry
 
