@@ -321,24 +321,66 @@ _PERSON_CONTEXT = re.compile(
 )
 
 
+# "fundada en 2023 por A, B y C", "co-founded by A and B": the names that follow are people
+_FOUNDED_BY = re.compile(
+    r"(?:\b(?:founded|co-founded|cofounded)(?:\s+in\s+\d{4})?\s+by|\b(?:fundad[oa]s?|cofundad[oa]s?)(?:\s+en\s+\d{4})?\s+por)\s*$",
+    re.I,
+)
+_LIST_GAP = re.compile(r"\s*(?:,\s*(?:(?:and|y|e)\s+)?|\s+(?:and|y|e)\s+)")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)[\"“«¿¡(]?\s*$")
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    table = _table().refs["sentence_initial_function_words"]
+    return frozenset(w for lang, words in table.items() if not lang.startswith("_") for w in words)
+
+
+@lru_cache(maxsize=1)
+def _first_names() -> frozenset[str]:
+    return frozenset(_table().refs["first_names"]["names"])
+
+
+def _is_person(text: str, start: int, name: str, previous_person_end: int | None) -> bool:
+    """A person's name, from the words around it: "CEO Sam Altman", "fundada por A, B y C", a given name."""
+    if _PERSON_CONTEXT.search(text[max(0, start - 40) : start]) or _FOUNDED_BY.search(text[max(0, start - 40) : start]):
+        return True
+    if re.match(
+        r"\s*,\s*(?:the |el |la )?(?:chief|CEO|president|founder|consejer|director|fundador|presidente)", text[start + len(name) :]
+    ):
+        return True
+    if previous_person_end is not None and _LIST_GAP.fullmatch(text[previous_person_end:start]):
+        return True  # the next item of a list of people
+    words = name.split()
+    return len(words) >= 2 and words[0] in _first_names()
+
+
 def find_name_candidates(text: str, known: list[CompanyMatch] | None = None) -> list[CompanyMatch]:
     """Capitalised names the table does not know and no pattern introduced: maybe organisations, maybe not.
 
     They have no roles; the deal extractor lets them fill a party's slot only right next to a deal verb."""
     known = find_companies(text) if known is None else known
     *_, stop = _org_patterns()
+    function_words = _function_words()
     found = []
+    person_end: int | None = None
     for m in _CAPITALISED.finditer(text):
         if any(m.start() < k.end and k.start < m.end() for k in known):
             continue
-        name = _clean_unknown(m.group(0), stop)
+        raw, raw_start = m.group(0), m.start()
+        if _SENTENCE_START.search(text[max(0, raw_start - 4) : raw_start]) or raw_start == 0:
+            # "De cerrarse, ...", "With the deal, ...": capitalised only because the sentence starts there
+            first, _, rest = raw.partition(" ")
+            if first in function_words:
+                raw, raw_start = rest, raw_start + len(first) + 1
+        name = _clean_unknown(raw, stop) if raw else None
         if name is None or not re.search(r"[A-Za-z]{2}", name):
             continue
-        start = m.start() + m.group(0).find(name)
-        if _PERSON_CONTEXT.search(text[max(0, start - 40) : start]) or re.match(
-            r"\s*,\s*(?:the |el |la )?(?:chief|CEO|president|founder|consejer|director|fundador|presidente)", text[start + len(name) :]
-        ):
+        start = raw_start + raw.find(name)
+        if _is_person(text, start, name, person_end):
+            person_end = start + len(name)
             continue
+        person_end = None
         found.append(CompanyMatch(canonical_name(name), start, start + len(name), name, frozenset()))
     return found
 
@@ -350,7 +392,8 @@ def _reference_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, s
     n = refs["reference_modifier_max_words"]
     definite = re.compile(
         rf"(?<![\w])(?P<det>{_alternation(refs['definite_determiners'])})\s+"
-        rf"(?P<mods>(?:[\w\-’']+\s+){{0,{n}}}?)(?P<head>{_alternation(heads)})(?![\w\-])"
+        # a modifier is never a determiner: "The deal gives the chip leader" starts again at the second "the"
+        rf"(?P<mods>(?:(?!(?:{_alternation(refs['definite_determiners'])})\s)[\w\-’']+\s+){{0,{n}}}?)(?P<head>{_alternation(heads)})(?![\w\-])"
         # Spanish puts the description after the noun: "la empresa de comercio electrónico", "el grupo japonés"
         rf"(?P<post>(?:\s+(?:de|del)\s+(?:[A-ZÁÉÍÓÚÑ][\w-]+|[a-záéíóúñ]+(?:\s+[a-záéíóúñ]+)?))"
         rf"|(?:\s+[a-záéíóúñ]+(?:és|esa|ense|eses|ano|ana|í|ico|ica|ino|ina|eño|eña|án|ana))?)"

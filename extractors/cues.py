@@ -205,7 +205,21 @@ def money_context(sentence: str, start: int, end: int, floor: int = 0) -> tuple[
         is_deal = bool(cues["valued_deal"].search(wide)) and hit.group(0).lower().startswith(("valu", "valor"))
     if cues["after"].match(sentence[end : end + 30]):
         is_deal = False
-    return is_deal, bool(cues["total"].search(before))
+    return is_deal, bool(cues["total"].search(before)) or _own_commitment(sentence, start, end)
+
+
+# "its $4 billion investment", "su inversión de 4.000 millones": the party's whole commitment, which beats
+# the tranches the same sentence adds up ("adding $2.75 billion to the $1.25 billion")
+_OWN_BEFORE = re.compile(r"\b(?:its|their|his|her)\s+(?:(?:total|full|entire|overall|planned|promised|whole)\s+)?$", re.I)
+_OWN_AFTER = re.compile(r"\s*(?:[A-Z][\w.-]*\s+){0,2}(?:investment|stake|commitment|pledge|funding)\b")
+_SU_INVERSION = re.compile(
+    r"\bsus?\s+(?:\w+\s+)?(?:inversión|inversiones|aportación|compromiso)\s+(?:total\s+)?(?:de|por valor de)\s+(?:hasta\s+)?$", re.I
+)
+
+
+def _own_commitment(sentence: str, start: int, end: int) -> bool:
+    before = sentence[max(0, start - 50) : start]
+    return bool((_OWN_BEFORE.search(before) and _OWN_AFTER.match(sentence, end)) or _SU_INVERSION.search(before))
 
 
 _ROUND_AFTER = re.compile(
@@ -248,10 +262,19 @@ def attributed_to_media(sentence: str) -> bool:
     return bool(c["outlet"].search(sentence) or c["generic"].search(sentence))
 
 
-def names_a_facility(text: str, end: int) -> bool:
+def names_a_facility(text: str, end: int, organisation_nouns: tuple[str, ...] = ()) -> bool:
     """"Colossus 2, el segundo gran centro de datos", "Stargate, the data-center project": a place or a
-    product named like a company, described as such right after the name."""
-    return bool(_facility_apposition().match(text, end))
+    product named like a company, described as such right after the name.
+
+    An apposition headed by an organisation noun describes a company, whatever it makes: "Mistral, la firma
+    francesa de modelos abiertos", "Cohere, the Toronto-based model developer"."""
+    m = _facility_apposition().match(text, end)
+    if not m:
+        return False
+    # the head is an organisation noun before the facility noun ("la firma ... de modelos") or right after it
+    # ("the model developer"); "el centro de datos de la empresa" still names a place
+    head = text[m.start() : m.end()] + re.compile(r"[\s-]*[\w-]*").match(text, m.end()).group(0)
+    return not any(re.search(rf"(?<!\w){re.escape(n.lower())}(?!\w)", head.lower()) for n in organisation_nouns)
 
 
 @lru_cache(maxsize=1)
@@ -318,3 +341,17 @@ def word_lists() -> dict[str, frozenset[str]]:
 def not_the_entity_before() -> re.Pattern[str]:
     words = cue_table()["not_the_entity_before"]
     return re.compile(rf"(?:{'|'.join(re.escape(w) for w in sorted(words, key=len, reverse=True))})\s*$", re.I)
+
+
+@lru_cache(maxsize=1)
+def _not_stake() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    table = cue_table()["percent"]
+    after = re.compile(r"\s*(?:" + "|".join(table["not_stake_after"]) + ")", re.I)
+    before = re.compile("(?:" + "|".join(table["not_stake_before"]) + ")", re.I)
+    return after, before
+
+
+def percent_is_not_stake(text: str, start: int, end: int) -> bool:
+    """"75% of OpenAI's profits", "up 62%", "un 78 % más", "a margin of 40%": a percentage that owns nothing."""
+    after, before = _not_stake()
+    return bool(after.match(text, end) or before.search(text[max(0, start - 40) : start]))

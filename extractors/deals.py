@@ -11,8 +11,10 @@ How it reads an article:
    cloud provider is a cloud contract and the provider is paid).
 4. Amount (cue-checked: valuations, revenue, capex, per-share prices are never deal amounts), stake and
    status (rumored / announced / completed) come from the same sentence.
-5. Mentions of one (deal_type, payer, payee) are merged: the figure stated as a total wins, then the
-   headline's, then the first one in the text.
+5. Figures told in a sentence of their own (``separate_figures``): "The order is worth $1.2bn" goes to the
+   one deal of the sentence before; "SoftBank will contribute $30bn" is that investor's part of a round.
+6. Mentions of one (deal_type, payer, payee) are merged: the figure stated as a total ("its $4 billion
+   investment") wins, then an investor's own figure over a round's, then the headline's, then the first.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from extractors import cues
+from extractors import cues, separate_figures
 from extractors.companies import (
     Reference,
     companies_described_by,
@@ -57,6 +59,19 @@ _STAKE_PATTERNS = [
     ),
     re.compile(r"<P(\d+)>\s+(?:of|del capital de|del capital del|de|del|of the shares of)\s+<[ERQ]", re.I),
     re.compile(r"(?:equivalent to|equal to|equivalente al?|representing|que representa[n]?)\s+(?:about |roughly |around |alrededor del? |el )?<P(\d+)>", re.I),
+    re.compile(r"<P(\d+)>[- ](?:owned|controlled|held) by\b", re.I),  # "Scale AI will be 49% owned by Meta"
+    # "con alrededor del 11 % del capital", "with about 8% of the company"
+    re.compile(
+        r"<P(\d+)>\s+(?:del capital|del accionariado|de las acciones|de la (?:compañía|empresa|sociedad)|"
+        r"of the (?:company|shares|equity|capital|business)|of its (?:shares|equity|capital))\b",
+        re.I,
+    ),
+    # "su mayor accionista, con un 11 %", "the largest shareholder with 15%"
+    re.compile(
+        r"(?:accionista|shareholder|investor|inversor|owner|propietario)\b[^<;.]{0,20}?\b(?:con|with)\s+"
+        r"(?:un |una |el |an? |about |around |roughly |alrededor del? |cerca del? |casi el )?<P(\d+)>",
+        re.I,
+    ),
 ]
 
 
@@ -72,6 +87,7 @@ class _Mention:
     ref_kind: str = ""  # Reference.kind for references
     local: list[str] = field(default_factory=list)  # antecedents named earlier in the same sentence
     weak: bool = False  # a capitalised name no table or pattern vouches for
+    recurring: bool = False  # a weak name the article uses more than once (the headline counts)
     modifier: bool = False  # qualifies the noun after it: "Nvidia chips", "the Broadcom agreement"
 
     def resolve(self, exclude: str | None = None) -> str | None:
@@ -149,9 +165,13 @@ def _classify(doc: str, start: int, end: int) -> tuple[bool, bool]:
     possessive = doc[end : end + 2] in ("'s", "’s")
     nxt = "" if possessive else _next_word(doc, end)
     referring = nxt not in words["not_the_entity_after"] and not cues.not_the_entity_before().search(doc[max(0, start - 30) : start])
+    if possessive and _RIVALS_OF.match(doc, end):
+        referring = False  # "one of OpenAI's best-funded rivals": another company, OpenAI only qualifies it
     subject_ok = _previous_word(doc, start) not in words["prepositions"] and nxt not in words["modifier_heads_after"]
     return subject_ok, referring
 
+
+_RIVALS_OF = re.compile(r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:rivals?|competitors?|challengers?|peers?)\b", re.I)
 
 _NOT_DESCRIPTOR = r"(?:in|into|on|of|for|with|to|from|by|and|that|en|de|del|con|para|por|a|al|y|que|is|es|was|fue)\b"
 
@@ -449,7 +469,10 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list
     if trig.deal_type == "investment" and o_mention.modifier and _next_word(doc, o_mention.end) not in _EQUITY_NOUNS:
         return []  # "invest $40 billion in Nvidia chips" buys chips, it takes no stake
     if o_mention.weak and _previous_word(doc, o_mention.start) not in cues.word_lists()["prepositions"]:
-        return []  # an unvouched name is a party only right after "in", "with", "from", "en", "con"...
+        # an unvouched name is a party only right after "in", "with", "from", "en", "con"..., or, when the
+        # article names it again, paired with a vouched one as joint subject ("AMD y la saudí Humain sellan ...")
+        if not (trig.deal_type == "sym" and o_mention.recurring and s_mention is not None and not s_mention.weak):
+            return []
     if o_mention.ref_kind == "possessive" and (
         m.end("O") == m.end() or re.match(r"\s+(?:own|propi[oa]s?)\b", sent.masked[m.end("O") :], re.I)
     ):
@@ -588,7 +611,7 @@ def _sentence_mentions(doc, s, e, names, weak, refs, memory, prev_subjects, role
             if start < c.start and _previous_word(doc, start) in cues.word_lists()["prepositions"]:
                 subject_ok = False  # "la escisión del grupo ruso Yandex": the description sits after a preposition
             modifier = _is_modifier(doc, c.end)
-            if cues.names_a_facility(doc, c.end):
+            if cues.names_a_facility(doc, c.end, organisation_nouns()):
                 continue  # "Colossus 2, el segundo gran centro de datos": a place, not a party
             kind = "Q" if is_product(c.surface) or modifier else "E"
             found.append(_Mention(start, c.end, kind, c.name, [], subject_ok, referring, modifier=modifier))
@@ -597,9 +620,11 @@ def _sentence_mentions(doc, s, e, names, weak, refs, memory, prev_subjects, role
             # an unvouched name is a subject only where subjects stand: sentence start, after a comma or "X's"
             subject_ok = bool(re.search(r"(?:^|[,;:]|'s|’s)\s*$", doc[s : c.start]))
             start = _descriptor_start(doc, s, c.start)
-            if cues.names_a_facility(doc, c.end):
+            if cues.names_a_facility(doc, c.end, organisation_nouns()):
                 continue
-            found.append(_Mention(start, c.end, "E", c.name, [], subject_ok or start < c.start, True, weak=True))
+            mention = _Mention(start, c.end, "E", c.name, [], subject_ok or start < c.start, True, weak=True)
+            mention.recurring = sum(1 for w in weak if w.name == c.name) > 1
+            found.append(mention)
     earlier = _salience_order(memory, headline)
     inside = [r for r in refs if s <= r.start and r.end <= e]
     # Definite references first, merged with the names they stand beside ("Anthropic, the startup"),
@@ -629,7 +654,9 @@ def _reference_mention(doc, r: Reference, found, prev_subjects, earlier, roles_o
         candidates = [m.resolve() for m in before if m.subject_ok] + prev_subjects + [m.resolve() for m in before] + earlier
         subject_ok = True  # "Its contract with Microsoft", "Google's investment in"
     elif r.kind == "definite":
-        candidates = _rank_antecedents(r, [m.resolve() for m in before], earlier, roles_of, bag)
+        # "the company" names an organisation: a capitalised word no table vouches for (maybe a person) comes last
+        vouched = [m.resolve() for m in before if not m.weak]
+        candidates = _rank_antecedents(r, vouched, earlier, roles_of, bag) + [m.resolve() for m in before if m.weak]
     else:
         return None
     candidates = list(dict.fromkeys(c for c in candidates if c))
@@ -656,6 +683,39 @@ def _money_items(doc: str, s: int, e: int, monies: list[Money]) -> list[tuple[in
         items.append((money.start, money.end, _Money(money, is_deal, is_total, is_round)))
         floor = money.end - s
     return items
+
+
+def _figure_for_previous(sent: _Sentence, previous: list[_Frame]) -> None:
+    """"Those purchases total roughly $5.8bn.": the figure of the one deal the sentence before stated."""
+    token = separate_figures.figure_of_previous_deal(sent.masked)
+    if token is None or not previous or not sent.tokens[token].is_deal:
+        return
+    if len({(f.deal_type, f.payer, f.payee) for f in previous}) != 1 or any(f.money is not None for f in previous):
+        return
+    figure = sent.tokens[token]
+    for f in previous:
+        f.money, f.is_total = figure.money, figure.is_total
+
+
+def _own_parts(contributed: list[tuple[object, object]], frames: list[_Frame]) -> list[_Frame]:
+    """"SoftBank will contribute up to $30bn" after "a $40bn round led by SoftBank": the investor's own part."""
+    extra: list[_Frame] = []
+    for mention, figure in contributed:
+        if not isinstance(mention, _Mention) or not isinstance(figure, _Money) or not figure.is_deal:
+            continue
+        names = [mention.name] if mention.name else mention.candidates
+        for name in names:
+            rounds = [f for f in frames if f.deal_type == "investment" and f.payer == name and (f.money is None or f.round_figure)]
+            if len({f.payee for f in rounds}) == 1:
+                base = rounds[0]
+                extra.append(
+                    _Frame(
+                        "investment", name, base.payee, base.status, base.evidence, figure.money, False, None,
+                        base.confidence, False, base.order, "contribution", m_captured=True,
+                    )
+                )
+                break
+    return extra
 
 
 def _merge(frames: list[_Frame]) -> list[DealMention]:
@@ -717,13 +777,24 @@ def extract_deals(
     prev_subjects: list[str] = []
     headline = {c.name for c in names if c.end <= len(title)}
     frames: list[_Frame] = []
+    last_frames: list[_Frame] = []
+    contributed: list[tuple[object, object]] = []
     for order, (s, e) in enumerate(sentences):
         mentions = _sentence_mentions(doc, s, e, names, weak, refs, memory, prev_subjects, roles_of, bag, headline)
         items: list[tuple[int, int, object]] = [(m.start, m.end, m) for m in mentions]
         items += _money_items(doc, s, e, monies)
-        items += [(s + p.start(), s + p.end(), float(p.group(1).replace(",", "."))) for p in _PERCENT.finditer(doc[s:e])]
+        items += [
+            (s + p.start(), s + p.end(), float(p.group(1).replace(",", ".")))
+            for p in _PERCENT.finditer(doc[s:e])
+            if not cues.percent_is_not_stake(doc, s + p.start(), s + p.end())  # growth, profit shares: never a stake
+        ]
         sent = _mask(doc, s, e, items, in_headline=bool(title) and s < len(title))
-        frames += _frames(sent, doc, triggers, roles_of, prev_subjects, order)
+        found = _frames(sent, doc, triggers, roles_of, prev_subjects, order)
+        if not found:
+            _figure_for_previous(sent, last_frames)
+        contributed += [(sent.tokens[t], sent.tokens[m]) for t, m in separate_figures.contributions(sent.masked)]
+        frames += found
+        last_frames = found
         for m in mentions:
             name = m.resolve()
             if name and m.referring and not m.weak:
@@ -733,6 +804,7 @@ def extract_deals(
         )
         if subject:
             prev_subjects = [subject] + [n for n in prev_subjects if n != subject]
+    frames += _own_parts(contributed, frames)
     deals = _merge(frames)
     logger.debug("%d deal mentions from %d frames", len(deals), len(frames))
     return deals

@@ -145,3 +145,26 @@ def test_name_candidates_skip_people_places_and_known_names() -> None:
     text = "Sam Altman, chief executive of OpenAI, said Telefónica Tech would build in Texas. Under the plan, Humain buys."
     names = [c.name for c in find_name_candidates(text)]
     assert names == ["Telefónica Tech", "Humain"]
+
+
+@pytest.mark.parametrize(
+    "text,names",
+    [
+        # capitalised only because they open a sentence
+        ("De cerrarse, el contrato daría trabajo a Quantix.", ["Quantix"]),
+        ("Without the deal, Helion would struggle.", ["Helion"]),
+        # people: after "founded by" / "fundada por", the rest of their list, and given names
+        ("Lumen, fundada en 2021 por Carla Ortiz, Pedro Salas y Iñigo Berrueta, crece.", ["Lumen"]),
+        ("Corvex was co-founded by Hannah Reyes and Tomasz Wilk in Austin.", ["Corvex"]),
+        ("Sarah Kowalski said Telefónica Tech would sign.", ["Telefónica Tech"]),
+        # a function word inside a sentence is part of a name
+        ("Analysts at De Beers Group said so.", ["De Beers"]),
+    ],
+)
+def test_name_candidates_skip_function_words_and_people(text: str, names: list[str]) -> None:
+    assert [c.name for c in find_name_candidates(text)] == names
+
+
+def test_reference_modifiers_never_start_with_a_determiner() -> None:
+    refs = find_references("The deal gives the chip leader roughly 3% of the shares.")
+    assert [(r.surface, r.role) for r in refs] == [("the chip leader", "chip_maker")]

@@ -1,0 +1,60 @@
+"""Deal figures stated in a sentence of their own, apart from the sentence that states the deal.
+
+Two shapes, both over a masked sentence (``<E..>``/``<R..>`` parties, ``<M..>`` money; see deals.py):
+
+* the figure of the deal just told: "Those purchases total roughly $5.8bn.", "El acuerdo asciende a 2.000
+  millones." -- a deal noun with a determiner, a valuing verb and the figure, and no party named;
+* one investor's own part of a round told before: "The Japanese group will contribute up to $30bn",
+  "El conglomerado que dirige X aportará hasta 30.000 millones" -- a party, a contributing verb and the
+  figure, with no recipient (a recipient would make it an ordinary deal statement).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+logger = logging.getLogger(__name__)
+
+_DETERMINER = r"(?:the|this|that|these|those|el|la|los|las|este|esta|estos|estas|ese|esa|esos|esas|dicho|dicha|dichos|dichas)"
+_DEAL_NOUN = (
+    r"(?:deal|deals|agreement|agreements|contract|contracts|purchase|purchases|order|orders|investment|commitment|transaction|"
+    r"acuerdo|acuerdos|contrato|contratos|compra|compras|pedido|pedidos|inversión|compromiso|operación|transacción)"
+)
+_VALUES = (
+    r"(?:(?:is|was|are|were|would be|will be|could be)\s+)?(?:worth|valued at|totals?|totaled|totalled|totaling|amounts? to|"
+    r"amounted to|comes? to|came to)"
+    r"|(?:(?:asciende|ascienden|ascendió|ascenderá|ascendería)\s+a|suma|suman|sumará|sumaría|alcanza|alcanzará|supone|supondrá|"
+    r"tiene un valor de|tendrá un valor de|está valorad[oa] en|(?:es|será) de)"
+)
+_QUANTIFIER = r"(?:about |roughly |around |some |up to |nearly |almost |more than |unos |unas |cerca de |alrededor de |hasta |más de )?"
+
+_FIGURE_OF_DEAL = re.compile(
+    rf"^\W*{_DETERMINER}\s+(?:[\w-]+\s+){{0,2}}?{_DEAL_NOUN}\s+(?:[\w-]+\s+){{0,2}}?(?:{_VALUES})\s+{_QUANTIFIER}(?P<M><M\d+>)",
+    re.I,
+)
+
+_CONTRIBUTES = (
+    r"(?:will contribute|would contribute|contributes|contributed|is contributing|will provide|would provide|provides|provided|"
+    r"will put in|would put in|puts in|put in|is putting in|will supply|supplies|supplied|"
+    r"aportará|aportaría|aporta|aportó|aportan|aportarán|pondrá|pondría|pone|puso|contribuirá|contribuiría|contribuye|"
+    r"contribuyó|desembolsará|desembolsaría|desembolsa|desembolsó)"
+)
+_CONTRIBUTION = re.compile(
+    rf"(?P<S><[ER]\d+>)(?:,[^,;]{{0,80}},|\s+(?:que|which|that|who)(?:\s+\S+){{1,4}}?)?\s+(?:[\w-]+\s+){{0,2}}?{_CONTRIBUTES}\s+"
+    rf"{_QUANTIFIER}(?P<M><M\d+>)(?!\s+(?:in|into|to|for|en|a|al|para)\s+(?:\S+\s+){{0,2}}?<[ER]\d+>)",
+    re.I,
+)
+
+
+def figure_of_previous_deal(masked: str) -> str | None:
+    """The money token of "The agreement is worth about <M3>." when the sentence names no party."""
+    if re.search(r"<[ERQ]\d+>", masked):
+        return None
+    m = _FIGURE_OF_DEAL.search(masked)
+    return m.group("M") if m else None
+
+
+def contributions(masked: str) -> list[tuple[str, str]]:
+    """(party token, money token) for each "<E0> will contribute up to <M1>" without a recipient."""
+    return [(m.group("S"), m.group("M")) for m in _CONTRIBUTION.finditer(masked)]
