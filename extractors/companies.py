@@ -182,7 +182,7 @@ def canonical_name(name: str) -> str:
 
 # -- unknown organisations -------------------------------------------------------------------------
 
-_NAME = r"[A-Z][A-Za-z0-9&\-]*(?:\.[A-Za-z]{1,3})?(?:\s+[A-Z][A-Za-z0-9&\-]*){0,2}"
+_NAME = r"[A-ZÁÉÍÓÚÑ][\w&\-]*(?:\.[A-Za-z]{1,3})?(?:\s+[A-ZÁÉÍÓÚÑ][\w&\-]*){0,2}"  # accented letters too: "Vértice"
 
 
 @lru_cache(maxsize=1)
@@ -394,8 +394,9 @@ def _reference_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, s
         rf"(?<![\w])(?P<det>{_alternation(refs['definite_determiners'])})\s+"
         # a modifier is never a determiner: "The deal gives the chip leader" starts again at the second "the"
         rf"(?P<mods>(?:(?!(?:{_alternation(refs['definite_determiners'])})\s)[\w\-’']+\s+){{0,{n}}}?)(?P<head>{_alternation(heads)})(?![\w\-])"
-        # Spanish puts the description after the noun: "la empresa de comercio electrónico", "el grupo japonés"
-        rf"(?P<post>(?:\s+(?:de|del)\s+(?:[A-ZÁÉÍÓÚÑ][\w-]+|[a-záéíóúñ]+(?:\s+[a-záéíóúñ]+)?))"
+        # Spanish puts the description after the noun: "la empresa de comercio electrónico", "el grupo japonés",
+        # "el fabricante de Santa Clara" (a place of several words)
+        rf"(?P<post>(?:\s+(?:de|del)\s+(?:[A-ZÁÉÍÓÚÑ][\w-]+(?:\s+[A-ZÁÉÍÓÚÑ][\w-]+){{0,2}}|[a-záéíóúñ]+(?:\s+[a-záéíóúñ]+)?))"
         rf"|(?:\s+[a-záéíóúñ]+(?:és|esa|ense|eses|ano|ana|í|ico|ica|ino|ina|eño|eña|án|ana))?)"
     )
     kinds: dict[str, str] = {}

@@ -226,13 +226,14 @@ _ROUND_AFTER = re.compile(
     r"^\s*(?:[\w-]+\s+){0,3}?(?:round|raise|funding round|financing round|ronda)\b", re.I
 )
 _ROUND_BEFORE = re.compile(
-    r"(?:\b(?:round|raise) of|\bronda(?: de financiación| de inversión)?(?: de| por)?|\b(?:raise|raising|raised|captar|recaudar|levantar|capta|captó|recauda|recaudó))\s+(?:about |some |up to |unos |hasta )?$",
+    r"(?:\b(?:round|raise) of|\bronda(?: de financiación| de inversión)?(?: de| por)?|\b(?:raise|raising|raised|raises|seeks|seeking|sought|captar|recaudar|levantar|capta|captó|recauda|recaudó|levanta|levantó|busca|buscaba|buscan))\s+(?:about |some |up to |unos |hasta )?$",
     re.I,
 )
 
 
 def is_round_figure(sentence: str, start: int, end: int) -> bool:
-    """"a €1.7 billion round", "una ronda de 40.000 millones", "raise $40 billion": the size of a whole round,
+    """"a €1.7 billion round", "una ronda de 40.000 millones", "raise $40 billion", "busca 20.000 millones": the size
+    of a whole round (what the company seeks, not what it spends: "busca invertir" puts a verb in between),
     which is one investor's amount only when no figure of that investor's own is given."""
     return bool(_ROUND_AFTER.match(sentence[end : end + 40]) or _ROUND_BEFORE.search(sentence[max(0, start - 40) : start]))
 

@@ -10,9 +10,11 @@ How it reads an article:
 3. Roles of the parties settle the deal type and direction where the wording does not (a "deal with" a
    cloud provider is a cloud contract and the provider is paid).
 4. Amount (cue-checked: valuations, revenue, capex, per-share prices are never deal amounts), stake and
-   status (rumored / announced / completed) come from the same sentence.
-5. Figures told in a sentence of their own (``separate_figures``): "The order is worth $1.2bn" goes to the
-   one deal of the sentence before; "SoftBank will contribute $30bn" is that investor's part of a round.
+   status (rumored / announced / completed) come from the same sentence. A stake goes to its nearest owner:
+   one with another organisation in subject position between it and the deal is not this deal's.
+5. Figures told in a sentence of their own (``separate_figures``): "The order is worth $1.2bn" / "Su valor
+   total podría alcanzar ..." goes to the one deal told last (sentences naming no organisation keep talking
+   about it); "SoftBank will contribute $30bn" is that investor's part of a round.
 6. Mentions of one (deal_type, payer, payee) are merged: the figure stated as a total ("its $4 billion
    investment") wins, then an investor's own figure over a round's, then the headline's, then the first.
 """
@@ -89,6 +91,7 @@ class _Mention:
     weak: bool = False  # a capitalised name no table or pattern vouches for
     recurring: bool = False  # a weak name the article uses more than once (the headline counts)
     modifier: bool = False  # qualifies the noun after it: "Nvidia chips", "the Broadcom agreement"
+    salient: list[str] = field(default_factory=list)  # the article's organisations, most salient first (possessives)
 
     def resolve(self, exclude: str | None = None) -> str | None:
         if self.name:
@@ -144,6 +147,7 @@ class _Frame:
     s_captured: bool = False
     m_captured: bool = False
     round_figure: bool = False
+    by_roles: bool = False  # a symmetric statement ("A signs a deal with B") whose type and direction the roles chose
 
 
 # -- mentions ------------------------------------------------------------------------------------
@@ -355,6 +359,10 @@ def _chip_maker_slot() -> re.Pattern[str]:
     )
 
 
+def _token_end(sent: _Sentence, token: str) -> int:
+    return next(me for _, me, t in sent.token_spans if t == token)
+
+
 def _has_mention_before(sent: _Sentence, position: int) -> bool:
     return any(isinstance(sent.tokens[t], _Mention) for ms, _, t in sent.token_spans if ms < position)
 
@@ -362,10 +370,26 @@ def _has_mention_before(sent: _Sentence, position: int) -> bool:
 _DETERMINER_END = re.compile(r"\b(?:the|a|an|this|that|its|el|la|los|las|un|una|este|esta|ese|esa|su|sus|del|al)\s*$", re.I)
 
 
+# "La capacidad se desplegará con chips de X", "The chips will be installed by ...": a "se" or a passive
+# leaves the agent out; no earlier subject fills it
+_AGENT_LEFT_OUT = re.compile(r"\b(?:se|be|been|being)\s*$", re.I)
+# "Ese vehículo compraría ...", "This fund will buy ...": a demonstrative noun phrase that names no organisation
+# is the clause's own subject (one that names an organisation is a reference token, not plain text)
+_DEMONSTRATIVE_SUBJECT = re.compile(
+    r"^\W*(?:this|that|these|those|este|esta|estos|estas|ese|esa|esos|esas|aquel|aquella|aquellos|aquellas|dicho|dicha|dichos|dichas)\s+\w+",
+    re.I,
+)
+
+
 def _subject_may_be_dropped(before: str) -> bool:
     """"Luego, firmó un acuerdo con Broadcom": the subject carries over only when the clause has no room
     for one of its own (a short adverbial at most before the verb, and not "El pacto con ...")."""
-    return len(before.split()) <= 4 and not _DETERMINER_END.search(before)
+    return (
+        len(before.split()) <= 4
+        and not _DETERMINER_END.search(before)
+        and not _AGENT_LEFT_OUT.search(before)
+        and not _DEMONSTRATIVE_SUBJECT.match(before.rsplit(",", 1)[-1])
+    )
 
 
 def _pick_money(sent: _Sentence, match: re.Match[str]) -> tuple[Money | None, bool]:
@@ -391,13 +415,27 @@ def _pick_money(sent: _Sentence, match: re.Match[str]) -> tuple[Money | None, bo
     return None, False
 
 
-def _pick_stake(sent: _Sentence, match: re.Match[str]) -> float | None:
+def _another_owner_between(sent: _Sentence, start: int, end: int, parties: set[str]) -> bool:
+    """An organisation in subject position between a deal and a stake, other than the deal's parties:
+    "A agreed to invest $2bn in C, and B agreed to take a 9.9% stake in C" -- the stake is B's."""
+    for ms, _, token in sent.token_spans:
+        obj = sent.tokens[token]
+        if start <= ms < end and isinstance(obj, _Mention) and obj.kind != "Q" and obj.subject_ok and obj.referring:
+            name = obj.resolve()
+            if name and name not in parties:
+                return True
+    return False
+
+
+def _pick_stake(sent: _Sentence, match: re.Match[str], parties: set[str]) -> float | None:
     if match.groupdict().get("P"):
         return sent.tokens[match.group("P")]
     best: tuple[int, float] | None = None
     for rx in _STAKE_PATTERNS:
         for m in rx.finditer(sent.masked):
             distance = 0 if match.start() <= m.start() < match.end() else min(abs(m.start() - match.end()), abs(match.start() - m.end()))
+            if distance and _another_owner_between(sent, min(match.end(), m.end()), max(match.start(), m.start()), parties):
+                continue  # the stake has an owner of its own, nearer than this deal
             value = sent.tokens[f"<P{m.group(1)}>"]
             if distance <= 120 and (best is None or distance < best[0]):
                 best = (distance, value)
@@ -457,7 +495,11 @@ def _frames(sent: _Sentence, doc: str, triggers, roles_of, prev_subjects: list[s
             frames += _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order)
     # A row that names the subject outright ("Microsoft, one of the backers of X") beats one that guessed it.
     captured = {(f.o_token, f.deal_type) for f in frames if f.s_captured}
-    return [f for f in frames if f.s_captured or (f.o_token, f.deal_type) not in captured]
+    frames = [f for f in frames if f.s_captured or (f.o_token, f.deal_type) not in captured]
+    # A row whose wording gives the direction ("deploys AMD's GPUs") beats the roles' guess about the same two
+    # parties ("Oracle pacta con AMD ... en su nube" reads as a cloud sale by roles alone).
+    directed = {frozenset((f.payer, f.payee)) for f in frames if not f.by_roles}
+    return [f for f in frames if not f.by_roles or frozenset((f.payer, f.payee)) not in directed]
 
 
 def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list[_Frame]:
@@ -490,6 +532,10 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list
         if not o_name and o_mention.ref_kind == "possessive":
             # "as OpenAI buys its chips": "its" is another party only if that party was named in the sentence
             o_name = next((c for c in o_mention.local if c != s_name), None)
+            if o_name is None and s_token and re.fullmatch(r"\s*,\s*", sent.masked[_token_end(sent, s_token) : m.start("O")]):
+                # "Amazon, its largest backer, ...": in apposition "its" cannot be Amazon itself; it is the
+                # organisation the article is about
+                o_name = next((c for c in o_mention.salient if c != s_name), None)
             if o_name is None:
                 return []
         o_name = o_name or o_mention.resolve(s_name)
@@ -524,7 +570,7 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list
     is_round = money is not None and any(
         isinstance(t, _Money) and t.money is money and t.is_round for t in sent.tokens.values()
     )
-    stake = _pick_stake(sent, m) if deal_type == "investment" else None
+    stake = _pick_stake(sent, m, {payer, payee}) if deal_type == "investment" else None
     status = cues.status_of(sent.masked, m.start(), m.end(), trig.status)
     if status == "announced" and cues.attributed_to_media(evidence):
         status = "rumored"  # "..., WSJ reports": the parties have not confirmed it (a done deal restated stays done)
@@ -545,7 +591,7 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list
             _Frame(
                 deal_type, name, payee, status, evidence, amount, is_total and amount is money, stake,
                 min(confidence, 0.99), sent.in_headline, order, trig.source, m.group("O"), bool(m.groupdict().get("S")),
-                bool(m.groupdict().get("M")) and amount is money, is_round and amount is money,
+                bool(m.groupdict().get("M")) and amount is money, is_round and amount is money, trig.deal_type == "sym",
             )
         )
         logger.debug("frame %s %s->%s %s by %r in %r", deal_type, name, payee, status, trig.source, sent.masked)
@@ -665,6 +711,8 @@ def _reference_mention(doc, r: Reference, found, prev_subjects, earlier, roles_o
     kind = "E" if r.kind == "definite" else "R"
     mention = _Mention(r.start, r.end, kind, None, candidates, subject_ok, referring, r.kind)
     mention.local = list(dict.fromkeys(m.resolve() for m in before))
+    if r.kind == "possessive":
+        mention.salient = earlier
     return mention
 
 
@@ -695,6 +743,11 @@ def _figure_for_previous(sent: _Sentence, previous: list[_Frame]) -> None:
     figure = sent.tokens[token]
     for f in previous:
         f.money, f.is_total = figure.money, figure.is_total
+
+
+def _names_no_organisation(sent: _Sentence) -> bool:
+    """No organisation named (a pronoun, or a capitalised name nothing vouches for, may stand)."""
+    return not any(isinstance(obj, _Mention) and obj.kind != "R" and not obj.weak for obj in sent.tokens.values())
 
 
 def _own_parts(contributed: list[tuple[object, object]], frames: list[_Frame]) -> list[_Frame]:
@@ -792,8 +845,10 @@ def extract_deals(
         found = _frames(sent, doc, triggers, roles_of, prev_subjects, order)
         if not found:
             _figure_for_previous(sent, last_frames)
+            if _names_no_organisation(sent):
+                found = last_frames  # "The contract runs five years." keeps talking about the deal before
         contributed += [(sent.tokens[t], sent.tokens[m]) for t, m in separate_figures.contributions(sent.masked)]
-        frames += found
+        frames += [f for f in found if f not in last_frames]
         last_frames = found
         for m in mentions:
             name = m.resolve()

@@ -4,8 +4,10 @@
 "€1.3 billion", "up to $100 billion", "más de 10.000 millones", "$66 billion to $72 billion"...
 
 The vocabulary (currency words, scale words, qualifiers) lives in ``data/money.json``. Which character is
-the decimal separator is decided by the words around the number (a Spanish scale or currency word means
-"1.000,5"; an English one means "1,000.5"), then by the ``language`` hint, then by the shape of the number.
+the decimal separator is decided by the shape of the number first: one mark followed by exactly three digits
+groups thousands ("1.500 millones", "1,500 million", Mexican "US$1,000 millones"), except a "." in English
+wording ("$2.125 billion"); otherwise the words around the number (a Spanish scale or currency word means
+"1.000,5"; an English one means "1,000.5"), then the ``language`` hint.
 """
 
 from __future__ import annotations
@@ -112,8 +114,10 @@ def _vocabulary() -> _Vocabulary:
 
 
 def parse_number(raw: str, convention: str | None = None) -> Decimal | None:
-    """Read "11.900", "1,3", "1,500,000", "10.5". ``convention`` "es" means "." groups thousands and
-    "," is the decimal mark; "en" the reverse; None guesses from the shape."""
+    """Read "11.900", "1,3", "1,500,000", "10.5". With one mark, exactly three digits after it are a thousands
+    group ("1,000" and "1.000" both read 1000) except where ``convention`` "en" makes a "." the decimal point
+    ("2.125"); any other number of digits after the mark is a decimal part ("1,3", "1.5"). With both marks the
+    last one is the decimal mark."""
     s = raw.replace("\u00a0", "").replace("\u202f", "")
     dots, commas = s.count("."), s.count(",")
     if dots and commas:  # both present: the last one is the decimal mark
@@ -123,14 +127,12 @@ def parse_number(raw: str, convention: str | None = None) -> Decimal | None:
         tail = s.rsplit(mark, 1)[1]
         if s.count(mark) > 1:
             decimal_mark = None
-        elif convention == "es":
-            decimal_mark = None if (mark == "." and len(tail) == 3) else ","
-        elif convention == "en":
-            decimal_mark = None if (mark == "," and len(tail) == 3) else "."
+        elif len(tail) == 3 and not (mark == "." and convention == "en"):
+            # exactly three digits after the mark make a thousands group, whichever mark it is: "1.500 millones",
+            # "1,500 million", and the Mexican "US$1,000 millones"; only English wording keeps "$2.125 billion"
+            decimal_mark = None
         else:
-            decimal_mark = None if len(tail) == 3 else mark
-        if decimal_mark is not None and decimal_mark != mark:
-            decimal_mark = mark  # a single mark that cannot group thousands is the decimal mark
+            decimal_mark = mark  # "1,3 mil millones", "1.5 mil millones", "$2.5bn": a mark that groups nothing
     else:
         decimal_mark = None
     if decimal_mark is None:

@@ -3,7 +3,8 @@
 Two shapes, both over a masked sentence (``<E..>``/``<R..>`` parties, ``<M..>`` money; see deals.py):
 
 * the figure of the deal just told: "Those purchases total roughly $5.8bn.", "El acuerdo asciende a 2.000
-  millones." -- a deal noun with a determiner, a valuing verb and the figure, and no party named;
+  millones.", "Su valor total podría alcanzar los US$6,200 millones." -- a deal noun with a determiner (or a
+  value noun under a possessive), a valuing verb and the figure, and no party named;
 * one investor's own part of a round told before: "The Japanese group will contribute up to $30bn",
   "El conglomerado que dirige X aportará hasta 30.000 millones" -- a party, a contributing verb and the
   figure, with no recipient (a recipient would make it an ordinary deal statement).
@@ -22,15 +23,26 @@ _DEAL_NOUN = (
     r"acuerdo|acuerdos|contrato|contratos|compra|compras|pedido|pedidos|inversión|compromiso|operación|transacción)"
 )
 _VALUES = (
-    r"(?:(?:is|was|are|were|would be|will be|could be)\s+)?(?:worth|valued at|totals?|totaled|totalled|totaling|amounts? to|"
-    r"amounted to|comes? to|came to)"
-    r"|(?:(?:asciende|ascienden|ascendió|ascenderá|ascendería)\s+a|suma|suman|sumará|sumaría|alcanza|alcanzará|supone|supondrá|"
-    r"tiene un valor de|tendrá un valor de|está valorad[oa] en|(?:es|será) de)"
+    r"(?:(?:is|was|are|were|would be|will be|could be|may be|might be)\s+)?(?:worth|valued at|totals?|totaled|totalled|totaling|"
+    r"amounts? to|amounted to|comes? to|came to)"
+    r"|(?:could|may|might|would|will|is expected to|is set to)\s+(?:reach|total|top|exceed|amount to|come to)"
+    r"|(?:(?:asciende|ascienden|ascendió|ascenderá|ascendería)\s+a|suma|suman|sumará|sumaría|alcanza|alcanzará|alcanzaría|supone|"
+    r"supondrá|tiene un valor de|tendrá un valor de|está valorad[oa] en|(?:es|será|sería) de|"
+    r"(?:podría|puede|podrá|debería)\s+(?:alcanzar|superar|sumar|ascender a|rondar))"
 )
+# "Its total value could reach $6.2bn", "Su valor total podría alcanzar los US$6,200 millones": the value of the
+# deal just told, under a possessive ("<R..>") that points at it
+_VALUE_NOUN = r"(?:(?:total |overall |combined |full )?value|valor(?: total| global| conjunto)?)"
 _QUANTIFIER = r"(?:about |roughly |around |some |up to |nearly |almost |more than |unos |unas |cerca de |alrededor de |hasta |más de )?"
 
 _FIGURE_OF_DEAL = re.compile(
     rf"^\W*{_DETERMINER}\s+(?:[\w-]+\s+){{0,2}}?{_DEAL_NOUN}\s+(?:[\w-]+\s+){{0,2}}?(?:{_VALUES})\s+{_QUANTIFIER}(?P<M><M\d+>)",
+    re.I,
+)
+
+_VALUE_OF_DEAL = re.compile(
+    rf"^\W*(?:<R\d+>|{_DETERMINER})\s+{_VALUE_NOUN}(?:\s+(?:of the|del|de la|de los)\s+{_DEAL_NOUN})?\s+(?:{_VALUES})\s+"
+    rf"(?:the |los |las |el |la )?{_QUANTIFIER}(?P<M><M\d+>)",
     re.I,
 )
 
@@ -49,6 +61,9 @@ _CONTRIBUTION = re.compile(
 
 def figure_of_previous_deal(masked: str) -> str | None:
     """The money token of "The agreement is worth about <M3>." when the sentence names no party."""
+    m = _VALUE_OF_DEAL.search(masked)
+    if m and not re.search(r"<[EQ]\d+>", masked) and len(re.findall(r"<R\d+>", masked)) <= 1:
+        return m.group("M")  # the one possessive points at the deal; no party is named
     if re.search(r"<[ERQ]\d+>", masked):
         return None
     m = _FIGURE_OF_DEAL.search(masked)

@@ -65,6 +65,7 @@ def test_canonical_name(surface: str, canonical: str) -> None:
         ("Qwerty Robotics Inc. raised money", ["Qwerty Robotics"]),
         ("Xyla, a chipmaker based in Austin, said", ["Xyla"]),
         ("la firma Cosmos anunció", ["Cosmos"]),
+        ("la startup Vértice busca fondos", ["Vértice"]),  # accented letters belong to the name
         # lower-case words and sentence openers are no names
         ("The company said on Monday that its arm would grow.", []),
     ],
@@ -113,6 +114,11 @@ def test_unknown_name_has_no_roles() -> None:
         ("The Abu Dhabi company will run its apps", "The Abu Dhabi company", "definite", None),
         ("el grupo japonés planea invertir", "el grupo japonés", "definite", None),
         ("la empresa de inteligencia artificial", "la empresa de inteligencia artificial", "definite", "ai_lab"),
+        # a place of several words after "de" belongs to the description
+        ("el fabricante de Santa Clara desembolsaría", "el fabricante de Santa Clara", "definite", "chip_maker"),
+        ("la tecnológica de Mountain View invertirá", "la tecnológica de Mountain View", "definite", None),
+        ("Esa empresa invertirá", "Esa empresa", "definite", None),
+        ("The Dutch maker of chip tools said", "The Dutch maker", "definite", None),
         ("Amazon, which invested", "which", "relative", None),
         ("Anthropic, the rival in which it has invested", "which", "object_relative", None),
         ("en CoreWeave, lo que utilizó para comprar chips", "lo que utilizó", "recipient", None),
@@ -153,6 +159,11 @@ def test_name_candidates_skip_people_places_and_known_names() -> None:
         # capitalised only because they open a sentence
         ("De cerrarse, el contrato daría trabajo a Quantix.", ["Quantix"]),
         ("Without the deal, Helion would struggle.", ["Helion"]),
+        # demonstratives and quantifiers opening a sentence are no names either
+        ("Ese vehículo compraría chips a Quantix.", ["Quantix"]),
+        ("Ninguna de las dos firmas habló con Helion.", ["Helion"]),
+        ("Those funds will back Corvex.", ["Corvex"]),
+        ("Existing investors also joined Lumen.", ["Lumen"]),
         # people: after "founded by" / "fundada por", the rest of their list, and given names
         ("Lumen, fundada en 2021 por Carla Ortiz, Pedro Salas y Iñigo Berrueta, crece.", ["Lumen"]),
         ("Corvex was co-founded by Hannah Reyes and Tomasz Wilk in Austin.", ["Corvex"]),

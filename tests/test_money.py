@@ -55,6 +55,22 @@ CASES = [
     ("between $2 billion and $6 billion", "en", [(2e9, "USD", "range")]),
     ("1.000 millones de euros y 3.000 millones de euros", "es", [(1e9, "EUR", None), (3e9, "EUR", None)]),
     ("revenue of $57.0 billion and net income of $31.9 billion", "en", [(57e9, "USD", None), (31.9e9, "USD", None)]),
+    # one mark before exactly three digits groups thousands, whatever the mark (Mexican outlets use ",")
+    ("Nvidia pondría hasta US$1,000 millones", "es", [(1e9, "USD", "up_to")]),
+    ("un contrato de US$6,200 millones", "es", [(6.2e9, "USD", None)]),
+    ("unos 7,500 millones de dólares en capital", "es", [(7.5e9, "USD", "about")]),
+    ("1.500 millones de euros", "es", [(1.5e9, "EUR", None)]),
+    ("1,500 million dollars", "en", [(1.5e9, "USD", None)]),
+    ("MXN 5,000 millones", "es", [(5e9, "MXN", None)]),
+    ("3,200 millones de pesos mexicanos", "es", [(3.2e9, "MXN", None)]),
+    # ... any other number of digits after the mark is a decimal part; an English "." stays a decimal point
+    ("US$1.5 mil millones", "es", [(1.5e9, "USD", None)]),
+    ("1,3 mil millones de euros", None, [(1.3e9, "EUR", None)]),
+    ("$2.125 billion in notes", "en", [(2.125e9, "USD", None)]),
+    ("$1.5bn", "en", [(1.5e9, "USD", None)]),
+    ("USD 2 bn", None, [(2e9, "USD", None)]),
+    ("£1.25bn", "en", [(1.25e9, "GBP", None)]),
+    ("¥300 billion", "en", [(300e9, "JPY", None)]),
     # negatives: no currency, no figure, or not an amount
     ("433,3 millones de acciones", "es", []),
     ("a multibillion-dollar agreement", "en", []),
@@ -102,7 +118,8 @@ def test_to_usd(amount, currency, usd) -> None:
 @pytest.mark.parametrize(
     "raw,convention,value",
     [("11.900", "es", "11900"), ("1,3", "es", "1.3"), ("1,500", "en", "1500"), ("1.25", "en", "1.25"), ("1.000", None, "1000"),
-     ("2.5", None, "2.5"), ("1.234.567,8", None, "1234567.8"), ("1,234,567.8", None, "1234567.8")],
+     ("2.5", None, "2.5"), ("1.234.567,8", None, "1234567.8"), ("1,234,567.8", None, "1234567.8"),
+     ("1,000", "es", "1000"), ("6,200", "es", "6200"), ("2.125", "en", "2.125"), ("1,25", "es", "1.25"), ("1.5", "es", "1.5")],
 )
 def test_parse_number(raw: str, convention: str | None, value: str) -> None:
     assert parse_number(raw, convention) == Decimal(value)
@@ -156,3 +173,21 @@ def test_round_trip_grouped_digits(n: int, style: tuple[str, str, str, str]) -> 
 def test_round_trip_ranges(low: int, extra: int) -> None:
     [m] = find_money(f"between ${low} billion and ${low + extra} billion", "en")
     assert (m.amount, m.qualifier) == (low * 1e9, "range")
+
+
+# the thousands-group rule: one mark followed by exactly three digits groups thousands in Spanish wording,
+# whichever mark the outlet uses; fewer digits after the mark make a decimal part
+@given(st.integers(min_value=1, max_value=999), st.integers(min_value=0, max_value=999), st.sampled_from([",", "."]),
+       st.sampled_from(["US$", "$", "€", ""]))
+def test_round_trip_thousands_group(high: int, low: int, mark: str, prefix: str) -> None:
+    suffix = "" if prefix else " de dólares"
+    text = f"Invertirá hasta {prefix}{high}{mark}{low:03d} millones{suffix} en la empresa."
+    [m] = find_money(text, "es")
+    assert m.amount == pytest.approx((high * 1000 + low) * 1e6)
+
+
+@given(st.integers(min_value=1, max_value=999), st.integers(min_value=1, max_value=99), st.sampled_from([",", "."]))
+def test_round_trip_decimal_part(whole: int, frac: int, mark: str) -> None:
+    text = f"Invertirá US${whole}{mark}{frac} mil millones en la empresa."
+    [m] = find_money(text, "es")
+    assert m.amount == pytest.approx(float(f"{whole}.{frac}") * 1e9)
