@@ -398,6 +398,8 @@ def _reference_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, s
         # "el fabricante de Santa Clara" (a place of several words)
         rf"(?P<post>(?:\s+(?:de|del)\s+(?:[A-ZÁÉÍÓÚÑ][\w-]+(?:\s+[A-ZÁÉÍÓÚÑ][\w-]+){{0,2}}|[a-záéíóúñ]+(?:\s+[a-záéíóúñ]+)?))"
         rf"|(?:\s+[a-záéíóúñ]+(?:és|esa|ense|eses|ano|ana|í|ico|ica|ino|ina|eño|eña|án|ana))?)"
+        # whole words only: "La compañía desarrolla" has no adjective "desa"
+        rf"(?![\w\-])"
     )
     kinds: dict[str, str] = {}
     for kind, words in refs["pronouns"].items():

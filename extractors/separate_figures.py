@@ -1,6 +1,6 @@
 """Deal figures stated in a sentence of their own, apart from the sentence that states the deal.
 
-Two shapes, both over a masked sentence (``<E..>``/``<R..>`` parties, ``<M..>`` money; see deals.py):
+Two shapes, both over a masked sentence (``<E..>``/``<R..>`` parties, ``<M..>`` money; see masking.py):
 
 * the figure of the deal just told: "Those purchases total roughly $5.8bn.", "El acuerdo asciende a 2.000
   millones.", "Su valor total podría alcanzar los US$6,200 millones." -- a deal noun with a determiner (or a

@@ -1,0 +1,117 @@
+"""Which amount belongs to which deal: the figure of a statement (only deal figures: cues.py rules out
+valuations, revenue, capex), one figure per listed investor ("respectively", "and Y $10B"), a figure told
+in a sentence of its own (``separate_figures``) and an investor's own part of a round."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from extractors import separate_figures
+from extractors.deal_records import Frame, MaskedMoney, Mention, Sentence
+from extractors.money import Money
+from extractors.subjects import LISTED_PARTIES
+
+logger = logging.getLogger(__name__)
+
+
+def pick_money(sent: Sentence, match: re.Match[str]) -> tuple[Money | None, bool]:
+    """(amount, stated as a total) of the deal ``match`` states: the figure the row captured, else a total,
+    else one inside the match, just after it (no party between) or just before it (a few words, no party)."""
+    if match.groupdict().get("M"):
+        cand = sent.tokens[match.group("M")]
+        if cand.is_deal:
+            return cand.money, cand.is_total
+    monies = [(ms, me, sent.tokens[t]) for ms, me, t in sent.token_spans if t.startswith("<M") and sent.tokens[t].is_deal]
+    totals = [m for m in monies if m[2].is_total]
+    if totals:
+        return totals[0][2].money, True
+    inside = [m for m in monies if match.start() <= m[0] < match.end()]
+    if inside:
+        return inside[0][2].money, inside[0][2].is_total
+    after = [m for m in monies if match.end() <= m[0] <= match.end() + 80]
+    if after and not re.search(r"<E\d+>|;", sent.masked[match.end() : after[0][0]]):
+        return after[0][2].money, after[0][2].is_total
+    before = [m for m in monies if m[1] <= match.start()]
+    if before:
+        gap = sent.masked[before[-1][1] : match.start()]
+        if len(gap.split()) <= 4 and not re.search(r"<[ER]\d+>|[,;]", gap):
+            return before[-1][2].money, before[-1][2].is_total
+    return None, False
+
+
+_RESPECTIVELY = re.compile(r"\b(?:respectively|respectivamente)\b", re.I)
+
+# ", and <E> <M>": a second payer whose verb is left out
+_GAPPED = re.compile(
+    r",?\s+(?:and|y|while|whereas|mientras que)\s+(?:the\s+|el\s+|la\s+)?(?P<E><[ER]\d+>)\s+"
+    r"(?:(?:would|will|could|plans to|is to|has|had|with|con|otros|another|further)\s+)*"
+    r"(?:up to |about |around |some |roughly |nearly |another |hasta |unos |unas |otros |alrededor de )?(?P<M><M\d+>)",
+    re.I,
+)
+
+
+def _deal_monies(sent: Sentence) -> list[tuple[int, Money]]:
+    return [(ms, sent.tokens[t].money) for ms, _, t in sent.token_spans if t.startswith("<M") and sent.tokens[t].is_deal]
+
+
+def respective_amounts(sent: Sentence, payer_token: str | None, payers: list[str]) -> dict[str, Money | None]:
+    """"Microsoft and Nvidia will invest $5B and $10B respectively": the n-th figure is the n-th investor's."""
+    if not _RESPECTIVELY.search(sent.masked):
+        return {}
+    listed = next((re.findall(r"<E\d+>", l.group(0)) for l in LISTED_PARTIES.finditer(sent.masked) if payer_token in l.group(0)), [])
+    names = [sent.tokens[t].resolve() for t in listed]
+    monies = [money for _, money in _deal_monies(sent)]
+    if len(names) != len(monies) or set(names) != set(payers):
+        return {}
+    return dict(zip(names, monies))
+
+
+def gapped_payers(sent: Sentence, m: re.Match[str], payee: str, known: dict) -> dict[str, Money]:
+    """A second investor whose verb is left out: "... in Anthropic and Nvidia up to $10 billion"."""
+    g = _GAPPED.match(sent.masked, m.end())
+    if not g:
+        return {}
+    mention, figure = sent.tokens[g.group("E")], sent.tokens[g.group("M")]
+    name = mention.resolve(payee) if isinstance(mention, Mention) else None
+    if not name or name == payee or name in known or not figure.is_deal:
+        return {}
+    return {name: figure.money}
+
+
+def figure_for_previous(sent: Sentence, previous: list[Frame]) -> None:
+    """"Those purchases total roughly $5.8bn.": the figure of the one deal the sentence before stated."""
+    token = separate_figures.figure_of_previous_deal(sent.masked)
+    if token is None or not previous or not sent.tokens[token].is_deal:
+        return
+    if len({(f.deal_type, f.payer, f.payee) for f in previous}) != 1 or any(f.money is not None for f in previous):
+        return
+    figure = sent.tokens[token]
+    for f in previous:
+        f.money, f.is_total = figure.money, figure.is_total
+
+
+def names_no_organisation(sent: Sentence) -> bool:
+    """No organisation named (a pronoun, or a capitalised name nothing vouches for, may stand)."""
+    return not any(isinstance(obj, Mention) and obj.kind != "R" and not obj.weak for obj in sent.tokens.values())
+
+
+def own_parts(contributed: list[tuple[object, object]], frames: list[Frame]) -> list[Frame]:
+    """"SoftBank will contribute up to $30bn" after "a $40bn round led by SoftBank": the investor's own part."""
+    extra: list[Frame] = []
+    for mention, figure in contributed:
+        if not isinstance(mention, Mention) or not isinstance(figure, MaskedMoney) or not figure.is_deal:
+            continue
+        names = [mention.name] if mention.name else mention.candidates
+        for name in names:
+            rounds = [f for f in frames if f.deal_type == "investment" and f.payer == name and (f.money is None or f.round_figure)]
+            if len({f.payee for f in rounds}) == 1:
+                base = rounds[0]
+                extra.append(
+                    Frame(
+                        "investment", name, base.payee, base.status, base.evidence, figure.money, False, None,
+                        base.confidence, False, base.order, "contribution", m_captured=True,
+                    )
+                )
+                break
+    return extra

@@ -1,0 +1,125 @@
+"""The parties one sentence names: organisations (with the description that goes with them), capitalised
+names no table vouches for, and references resolved to their antecedents -- one ``Mention`` per party."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+from extractors import cues
+from extractors.companies import (
+    Reference,
+    company_roles,
+    find_companies,
+    find_name_candidates,
+    find_references,
+    is_product,
+    organisation_nouns,
+)
+from extractors.deal_records import Mention
+from extractors.positions import classify, next_word, previous_word
+from extractors.references import reference_mention, salience_order
+
+logger = logging.getLogger(__name__)
+
+
+_NOT_DESCRIPTOR = r"(?:in|into|on|of|for|with|to|from|by|and|that|en|de|del|con|para|por|a|al|y|que|is|es|was|fue)\b"
+
+
+@lru_cache(maxsize=1)
+def _descriptor_before() -> re.Pattern[str]:
+    """Text ending in a description of the name that follows: "the Swedish startup ", "Abu Dhabi AI firm "."""
+    nouns = "|".join(re.escape(n) for n in sorted(organisation_nouns(), key=len, reverse=True))
+    return re.compile(
+        rf"(?<![\w’'-])(?:(?:the|a|an|la|el|un|una)\s+)?(?:(?<![\w’'-])(?!{_NOT_DESCRIPTOR})[\w’'-]+\s+){{0,3}}?(?:{nouns})"
+        rf"(?:\s+(?!{_NOT_DESCRIPTOR})[a-záéíóúñ-]+){{0,2}}\s+$"
+    )
+
+
+def _descriptor_start(doc: str, floor: int, start: int) -> int:
+    """Start of "la startup sueca Lovable" / "Abu Dhabi AI firm G42": the description goes with the name."""
+    window_start = max(floor, start - 60)
+    m = _descriptor_before().search(doc[window_start:start])
+    if not m or "," in m.group(0):
+        return start
+    return window_start + m.start()
+
+
+def _is_modifier(doc: str, end: int) -> bool:
+    """"Nvidia systems", "the Broadcom agreement": the name qualifies a noun; it is no subject there."""
+    if doc[end : end + 2] in ("'s", "’s"):
+        return False
+    return next_word(doc, end) in cues.word_lists()["modifier_heads_after"]
+
+
+def _merge_adjacent(doc: str, mentions: list[Mention]) -> list[Mention]:
+    """"Microsoft's Azure", "Amazon Web Services (AWS)", "Trainium and Inferentia": one party, one token."""
+    merged: list[Mention] = []
+    for m in mentions:
+        prev = merged[-1] if merged else None
+        if (
+            prev is not None
+            and "R" not in (prev.kind, m.kind)
+            and "Q" not in (prev.kind, m.kind)
+            and re.fullmatch(r"\s*(?:'s|’s)?\s*(?:,|and|y|&|\()?\s*", doc[prev.end : m.start])
+        ):
+            a, b = prev.resolve(), m.resolve()
+            if a and b and a == b or (not prev.name and m.name in prev.candidates) or (not m.name and prev.name in m.candidates):
+                name = prev.name or m.name
+                end = m.end + (1 if doc[m.end : m.end + 1] == ")" and "(" in doc[prev.end : m.start] else 0)
+                kind = "E" if "E" in (prev.kind, m.kind) else prev.kind
+                merged[-1] = Mention(prev.start, end, kind, name, [], prev.subject_ok, prev.referring and m.referring)
+                continue
+        merged.append(m)
+    return merged
+
+
+def article_mentions(doc: str, language: str | None) -> tuple[list, list, list[Reference], dict[str, frozenset[str]]]:
+    """Named organisations, unvouched capitalised names, references, and the roles each organisation plays."""
+    names = find_companies(doc, language)
+    weak = find_name_candidates(doc, names)
+    refs = find_references(doc, language, names)
+    roles_of: dict[str, frozenset[str]] = {}
+    for c in names:
+        roles_of[c.name] = roles_of.get(c.name, frozenset()) | c.roles | company_roles(c.name)
+    return names, weak, refs, roles_of
+
+
+def sentence_mentions(doc, s, e, names, weak, refs, memory, prev_subjects, roles_of, bag, headline) -> list[Mention]:
+    """The parties of doc[s:e] in order: names (facilities left out), then references resolved against them
+    and against ``memory`` (the organisations of earlier sentences)."""
+    found: list[Mention] = []
+    for c in names:
+        if s <= c.start and c.end <= e:
+            subject_ok, referring = classify(doc, c.start, c.end)
+            start = _descriptor_start(doc, s, c.start)
+            if start < c.start and previous_word(doc, start) in cues.word_lists()["prepositions"]:
+                subject_ok = False  # "la escisión del grupo ruso Yandex": the description sits after a preposition
+            modifier = _is_modifier(doc, c.end)
+            if cues.names_a_facility(doc, c.end, organisation_nouns()):
+                continue  # "Colossus 2, el segundo gran centro de datos": a place, not a party
+            kind = "Q" if is_product(c.surface) or modifier else "E"
+            found.append(Mention(start, c.end, kind, c.name, [], subject_ok, referring, modifier=modifier))
+    for c in weak:
+        if s <= c.start and c.end <= e and not any(r.start < c.end and c.start < r.end for r in refs):
+            # an unvouched name is a subject only where subjects stand: sentence start, after a comma or "X's"
+            subject_ok = bool(re.search(r"(?:^|[,;:]|'s|’s)\s*$", doc[s : c.start]))
+            start = _descriptor_start(doc, s, c.start)
+            if cues.names_a_facility(doc, c.end, organisation_nouns()):
+                continue
+            mention = Mention(start, c.end, "E", c.name, [], subject_ok or start < c.start, True, weak=True)
+            mention.recurring = sum(1 for w in weak if w.name == c.name) > 1
+            found.append(mention)
+    earlier = salience_order(memory, headline)
+    inside = [r for r in refs if s <= r.start and r.end <= e]
+    # Definite references first, merged with the names they stand beside ("Anthropic, the startup"),
+    # so that pronouns then see one party per organisation.
+    for passes in (("definite",), ("relative", "object_relative", "recipient", "subject", "possessive")):
+        for r in (r for r in inside if r.kind in passes):
+            mention = reference_mention(doc, r, found, prev_subjects, earlier, roles_of, bag)
+            if mention is not None:
+                found.append(mention)
+                found.sort(key=lambda m: m.start)
+        found = _merge_adjacent(doc, found)
+    return found

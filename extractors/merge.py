@@ -1,0 +1,62 @@
+"""One mention per (deal_type, payer, payee) per article.
+
+An investor's own figure beats the size of the round it leads or joins; among the rest the figure stated
+as a total wins ("its $4 billion investment"), then one the trigger row captured, then the headline's,
+then the first. The headline's stake goes before the text's. The status is the strongest any statement
+gives; confidences combine as independent pieces of evidence."""
+
+from __future__ import annotations
+
+import logging
+
+from extractors.deal_records import Frame
+from extractors.money import to_usd
+from extractors.records import DealMention
+
+logger = logging.getLogger(__name__)
+
+
+_STATUS_RANK = {"rumored": 0, "announced": 1, "completed": 2}
+
+
+def merge_frames(frames: list[Frame]) -> list[DealMention]:
+    """One DealMention per (deal_type, payer, payee), in the order the article first states them."""
+    groups: dict[tuple[str, str, str], list[Frame]] = {}
+    for f in frames:
+        groups.setdefault((f.deal_type, f.payer, f.payee), []).append(f)
+    mentions = []
+    for (deal_type, payer, payee), group in groups.items():
+        group.sort(key=lambda f: f.order)
+        with_money = [f for f in group if f.money is not None]
+        # an investor's own figure beats the size of the round it leads or joins
+        with_money = [f for f in with_money if not f.round_figure] or with_money
+        best = (
+            next((f for f in with_money if f.is_total), None)
+            or next((f for f in with_money if f.m_captured), None)
+            or next((f for f in with_money if f.in_headline), None)
+            or (with_money[0] if with_money else group[0])
+        )
+        stake = next((f.stake for f in group if f.in_headline and f.stake is not None), None)
+        if stake is None:
+            stake = next((f.stake for f in group if f.stake is not None), None)
+        confirmed = [f.status for f in group if f.status != "rumored"]
+        status = max(confirmed, key=_STATUS_RANK.get) if confirmed else "rumored"
+        confidence = 1.0
+        for f in group:
+            confidence *= 1.0 - f.confidence
+        money = best.money
+        mentions.append(
+            DealMention(
+                deal_type=deal_type,
+                payer=payer,
+                payee=payee,
+                status=status,
+                evidence=best.evidence,
+                amount=money.amount if money else None,
+                currency=money.currency if money else None,
+                amount_usd=to_usd(money.amount, money.currency) if money else None,
+                stake_pct=stake,
+                confidence=round(min(0.99, 1.0 - confidence), 3),
+            )
+        )
+    return mentions

@@ -1,0 +1,100 @@
+"""Coreference: what "the company", "the ChatGPT maker", "it", "which" or "su" stands for.
+
+Antecedents are ranked per kind of reference: a relative pronoun takes the organisation just named, a
+subject pronoun the sentence's subject or the previous sentences' subjects, a definite description
+("the Redmond giant") the earlier organisations whose role and descriptors fit it, most salient first.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from extractors.companies import Reference, companies_described_by, company_descriptors
+from extractors.deal_records import Mention
+from extractors.positions import classify
+
+logger = logging.getLogger(__name__)
+
+
+def context_words(doc: str, names: list, sentences: list[tuple[int, int]]) -> dict[str, set[str]]:
+    """Words near each named organisation in its sentence: "G42, an AI company based in Abu Dhabi" -> abu, dhabi."""
+    bag: dict[str, set[str]] = {}
+    for c in names:
+        s, e = next(((s, e) for s, e in sentences if s <= c.start < e), (0, len(doc)))
+        window = doc[max(s, c.start - 60) : min(e, c.end + 80)]
+        bag.setdefault(c.name, set()).update(w.lower() for w in re.findall(r"[\w]+", window))
+    for name in bag:
+        bag[name].update(w.lower() for d in company_descriptors(name) for w in re.findall(r"[\w]+", d))
+    return bag
+
+
+def _role_fits(name: str, role: str | None, roles_of: dict[str, frozenset[str]]) -> bool:
+    if role is None:
+        return True
+    roles = roles_of.get(name, frozenset())
+    if role == "startup":
+        return bool(roles & {"startup", "ai_lab"}) or not roles
+    return role in roles
+
+
+def salience_order(memory: list[Mention], headline: set[str]) -> list[str]:
+    """Earlier organisations, most likely antecedent first: recent, often named, in the headline."""
+    recency: list[str] = []
+    counts: dict[str, int] = {}
+    for m in reversed(memory):
+        if m.referring and m.name:
+            counts[m.name] = counts.get(m.name, 0) + 1
+            if m.name not in recency:
+                recency.append(m.name)
+    score = {n: 2.0 * (n in headline) + 0.5 * min(counts[n], 3) - 0.7 * r for r, n in enumerate(recency)}
+    return sorted(recency, key=lambda n: -score[n])
+
+
+def _rank_antecedents(ref: Reference, before: list[str], earlier: list[str], roles_of, bag) -> list[str]:
+    """Candidates for a reference: the same sentence first (nearest first), then earlier sentences."""
+    ranked = list(dict.fromkeys(before + earlier))
+    if ref.kind != "definite":
+        return ranked
+    fitting = [n for n in ranked if _role_fits(n, ref.role, roles_of)]
+    descriptors = [re.sub(r"-(?:based|area)$", "", d).lower() for d in ref.descriptors]
+    descriptors = [w for d in descriptors for w in re.findall(r"\w+", d) if len(w) > 2]
+    if descriptors:
+        described = [n for n in fitting if all(w in bag.get(n, ()) for w in descriptors)]
+        if not described:
+            # "el gigante de Redmond" before any name: the table's descriptors may single one company out
+            described = [n for n in companies_described_by(descriptors) if _role_fits(n, ref.role, roles_of)][:1]
+        return described + [n for n in fitting if n not in described]
+    return fitting
+
+
+def reference_mention(doc, r: Reference, found, prev_subjects, earlier, roles_of, bag) -> Mention | None:
+    """The mention a reference makes, its antecedents ranked; None when nothing can be its antecedent."""
+    subject_ok, referring = classify(doc, r.start, r.end)
+    before = sorted(
+        (m for m in found if m.end <= r.start and m.referring and m.ref_kind != "possessive" and m.resolve()),
+        key=lambda m: -m.start,
+    )
+    if r.kind in ("relative", "object_relative", "recipient"):
+        candidates = [m.resolve() for m in before]  # the organisation just named ("..., which", "en CoreWeave, lo que utilizó")
+        subject_ok = subject_ok or r.kind == "recipient"
+    elif r.kind == "subject":
+        candidates = [m.resolve() for m in before if m.subject_ok] + prev_subjects + earlier
+    elif r.kind == "possessive":  # "its"/"su" mostly points at the clause's subject
+        candidates = [m.resolve() for m in before if m.subject_ok] + prev_subjects + [m.resolve() for m in before] + earlier
+        subject_ok = True  # "Its contract with Microsoft", "Google's investment in"
+    elif r.kind == "definite":
+        # "the company" names an organisation: a capitalised word no table vouches for (maybe a person) comes last
+        vouched = [m.resolve() for m in before if not m.weak]
+        candidates = _rank_antecedents(r, vouched, earlier, roles_of, bag) + [m.resolve() for m in before if m.weak]
+    else:
+        return None
+    candidates = list(dict.fromkeys(c for c in candidates if c))
+    if not candidates:
+        return None
+    kind = "E" if r.kind == "definite" else "R"
+    mention = Mention(r.start, r.end, kind, None, candidates, subject_ok, referring, r.kind)
+    mention.local = list(dict.fromkeys(m.resolve() for m in before))
+    if r.kind == "possessive":
+        mention.salient = earlier
+    return mention

@@ -1,0 +1,153 @@
+"""The deal statements of one masked sentence: each trigger row match becomes a frame -- parties, type and
+direction, amount, stake and status -- or nothing when the match is no deal ("invest in Nvidia chips")."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+from extractors import cues
+from extractors.deal_records import Frame, MaskedMoney, Sentence
+from extractors.deal_types import PAYEE_ROLES, by_roles, settle_type
+from extractors.figures import gapped_payers, pick_money, respective_amounts
+from extractors.money import Money
+from extractors.positions import next_word, previous_word
+from extractors.stakes import pick_stake
+from extractors.subjects import coordinated, has_mention_before, subject_before, subject_may_be_dropped, token_end
+
+logger = logging.getLogger(__name__)
+
+
+_EQUITY_NOUNS = frozenset({"shares", "stock", "equity", "stake", "acciones"})
+
+
+# "X's contribution", "X's $2 billion investment": X's money is the subject, X is not the actor
+_FUNDS_OF = re.compile(
+    r"['’]s\s+(?:\S+\s+){0,3}?(?:contribution|investment|funding|money|capital|cash|backing|commitment|stake|purchase|bet)\b", re.I
+)
+
+
+@lru_cache(maxsize=1)
+def _chip_maker_slot() -> re.Pattern[str]:
+    """Text ending in "chips from", "GPUs made by", "chips de": the next organisation is a chip's maker."""
+    macros = cues.cue_table()["trigger_macros"]
+    return re.compile(
+        rf"(?<!\w)(?:{macros['CHIPS']}|{macros['CHIPS_ES']})\s+(?:from|made by|built by|designed by|de|del|fabricad[oa]s por)\s+(?:the\s+|la\s+|el\s+)?$",
+        re.I,
+    )
+
+
+def sentence_frames(sent: Sentence, doc: str, triggers, roles_of, prev_subjects: list[str], order: int) -> list[Frame]:
+    """Every deal statement of one sentence, one frame per trigger match (and per listed payer)."""
+    frames: list[Frame] = []
+    evidence = doc[sent.start : sent.end].strip()
+    for trig in triggers:
+        for m in trig.pattern.finditer(sent.masked):
+            if cues.is_negated(sent.masked, m.start()):
+                continue
+            frames += _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order)
+    # A row that names the subject outright ("Microsoft, one of the backers of X") beats one that guessed it.
+    captured = {(f.o_token, f.deal_type) for f in frames if f.s_captured}
+    frames = [f for f in frames if f.s_captured or (f.o_token, f.deal_type) not in captured]
+    # A row whose wording gives the direction ("deploys AMD's GPUs") beats the roles' guess about the same two
+    # parties ("Oracle pacta con AMD ... en su nube" reads as a cloud sale by roles alone).
+    directed = {frozenset((f.payer, f.payee)) for f in frames if not f.by_roles}
+    return [f for f in frames if not f.by_roles or frozenset((f.payer, f.payee)) not in directed]
+
+
+def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list[Frame]:
+    """The frames of one trigger match: none when its parties are no deal's parties, else one per payer."""
+    o_mention = sent.tokens[m.group("O")] if m.groupdict().get("O") else None
+    s_token = m.group("S") if m.groupdict().get("S") else None
+    s_mention = sent.tokens[s_token] if s_token else None
+    if o_mention is None or not o_mention.referring:
+        return []
+    if trig.deal_type == "investment" and o_mention.modifier and next_word(doc, o_mention.end) not in _EQUITY_NOUNS:
+        return []  # "invest $40 billion in Nvidia chips" buys chips, it takes no stake
+    if o_mention.weak and previous_word(doc, o_mention.start) not in cues.word_lists()["prepositions"]:
+        # an unvouched name is a party only right after "in", "with", "from", "en", "con"..., or, when the
+        # article names it again, paired with a vouched one as joint subject ("AMD y la saudí Humain sellan ...")
+        if not (trig.deal_type == "sym" and o_mention.recurring and s_mention is not None and not s_mention.weak):
+            return []
+    if o_mention.ref_kind == "possessive" and (
+        m.end("O") == m.end() or re.match(r"\s+(?:own|propi[oa]s?)\b", sent.masked[m.end("O") :], re.I)
+    ):
+        return []  # "en su actual ejercicio", "its own apps": a possessive is a party only before what it owns
+    if trig.deal_type in ("cloud_contract", "compute") and _chip_maker_slot().search(sent.masked[: m.start("O")]):
+        return []  # "alquila servidores con chips de Nvidia": the name makes the chips, it sells no cloud here
+    confidence = 0.85
+    o_name = o_mention.name
+    if s_mention is None:
+        s_mention, s_token = subject_before(sent, m.start(), o_name)
+    if s_mention is not None and o_mention.kind == "R" and _FUNDS_OF.match(doc, s_mention.end):
+        return []  # "ASML's contribution gives it a stake": "it" is the owner of the money, not another party
+    if s_mention is not None:
+        s_name = s_mention.resolve(o_name)
+        if not o_name and o_mention.ref_kind == "possessive":
+            # "as OpenAI buys its chips": "its" is another party only if that party was named in the sentence
+            o_name = next((c for c in o_mention.local if c != s_name), None)
+            if o_name is None and s_token and re.fullmatch(r"\s*,\s*", sent.masked[token_end(sent, s_token) : m.start("O")]):
+                # "Amazon, its largest backer, ...": in apposition "its" cannot be Amazon itself; it is the
+                # organisation the article is about
+                o_name = next((c for c in o_mention.salient if c != s_name), None)
+            if o_name is None:
+                return []
+        o_name = o_name or o_mention.resolve(s_name)
+        s_name = s_name or s_mention.resolve(o_name)
+    elif not has_mention_before(sent, m.start()) and subject_may_be_dropped(sent.masked[: m.start()]):
+        o_name = o_name or o_mention.resolve()
+        s_name = next((n for n in prev_subjects if n != o_name), None)
+        confidence -= 0.15
+    else:
+        return []
+    if not s_name or not o_name or s_name == o_name:
+        return []
+    if (o_mention and not o_mention.name) or (s_mention and not s_mention.name):
+        confidence -= 0.1
+    near = cues.type_cues_near(doc, sent.to_document(m.start()), sent.to_document(m.end()), sent.start, sent.end)
+    if trig.deal_type == "sym":
+        if "investment" in near and not near & set(PAYEE_ROLES):
+            return []  # "an agreement that leaves Microsoft with 27%": about a stake, not a purchase
+        decided = by_roles(near - {"investment"}, s_name, o_name, roles_of)
+        if decided is None:
+            return []
+        deal_type, payer, payee = decided
+        confidence -= 0.1
+    else:
+        payer, payee = (s_name, o_name) if trig.payer == "S" else (o_name, s_name)
+        deal_type = settle_type(trig, payer, payee, near, roles_of)
+        if deal_type is None:
+            return []
+    money, is_total = pick_money(sent, m)
+    if money is not None and cues.figure_kind(doc, money.start, money.end) == ("purchase" if deal_type == "investment" else "equity"):
+        money, is_total = None, False  # the figure pays for compute, not shares (or the other way round)
+    is_round = money is not None and any(
+        isinstance(t, MaskedMoney) and t.money is money and t.is_round for t in sent.tokens.values()
+    )
+    stake = pick_stake(sent, m, {payer, payee}) if deal_type == "investment" else None
+    status = cues.status_of(sent.masked, m.start(), m.end(), trig.status)
+    if status == "announced" and cues.attributed_to_media(evidence):
+        status = "rumored"  # "..., WSJ reports": the parties have not confirmed it (a done deal restated stays done)
+    if money is not None:
+        confidence += 0.05
+    payer_token = s_token if payer == s_name else m.group("O")
+    payers = [payer] + [n for n in (c.resolve() for c in coordinated(sent, payer_token)) if n and n not in (payer, payee)]
+    money_of: dict[str, Money | None] = {name: money for name in payers}
+    if len(payers) > 1:
+        # one figure for several investors: whose share is it? only "respectively" says
+        money_of = respective_amounts(sent, payer_token, payers) or {name: None for name in payers}
+        is_total = False
+    if payer == s_name and payee == o_name:
+        money_of.update(gapped_payers(sent, m, payee, money_of))  # "X will invest $5B in Z and Y $10B"
+    frames = []
+    for name, amount in money_of.items():
+        frames.append(
+            Frame(
+                deal_type, name, payee, status, evidence, amount, is_total and amount is money, stake,
+                min(confidence, 0.99), sent.in_headline, order, trig.source, m.group("O"), bool(m.groupdict().get("S")),
+                bool(m.groupdict().get("M")) and amount is money, is_round and amount is money, trig.deal_type == "sym",
+            )
+        )
+        logger.debug("frame %s %s->%s %s by %r in %r", deal_type, name, payee, status, trig.source, sent.masked)
+    return frames

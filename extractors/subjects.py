@@ -1,0 +1,87 @@
+"""Who is the subject of a deal verb: the nearest organisation in subject position in the same clause,
+the other members of a list it belongs to, or -- when the clause has no room for a subject of its own --
+the subject carried over from the sentences before."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from extractors.deal_records import Mention, Sentence
+
+logger = logging.getLogger(__name__)
+
+
+_CLAUSE_BREAK = re.compile(r";|:|\b(?:but|while|whereas|that|who|pero|mientras|aunque|donde|where)\b", re.I)
+
+
+def subject_before(sent: Sentence, position: int, exclude: str | None) -> tuple[Mention, str] | tuple[None, None]:
+    """The nearest organisation in subject position left of ``position``, within the same clause."""
+    for ms, me, token in reversed(sent.token_spans):
+        if ms >= position:
+            continue
+        between = re.sub(r",[^,]*,", " ", sent.masked[me:position])  # skip appositions ", a cloud company ...,"
+        if _CLAUSE_BREAK.search(between):
+            return None, None
+        obj = sent.tokens[token]
+        if not isinstance(obj, Mention) or obj.kind == "Q" or not obj.subject_ok or not obj.referring:
+            continue
+        if _APPOSITION_BEFORE.search(sent.masked[:ms]) and "," in sent.masked[me:position]:
+            continue  # "Humain, la empresa creada por el fondo X (PIF), adquirirá": X only describes the subject
+        if obj.weak and len(between.split()) > 4:
+            continue  # an unvouched name must stand right before the deal verb
+        if obj.resolve(exclude) and obj.resolve(exclude) != exclude:
+            return obj, token
+    return None, None
+
+
+_APPOSITION_BEFORE = re.compile(r"<[ER]\d+>\s*,[^,;]*$")
+
+
+LISTED_PARTIES = re.compile(r"<E\d+>(?:\s*,\s*<E\d+>)*,?\s+(?:and|y|e)\s+<E\d+>")
+
+
+def coordinated(sent: Sentence, token: str | None) -> list[Mention]:
+    """The other organisations of a list the party belongs to ("Microsoft and Nvidia will invest ...")."""
+    if token is None:
+        return []
+    for m in LISTED_PARTIES.finditer(sent.masked):
+        tokens = re.findall(r"<E\d+>", m.group(0))
+        if token in tokens:
+            return [sent.tokens[t] for t in tokens if t != token]
+    return []
+
+
+def token_end(sent: Sentence, token: str) -> int:
+    return next(me for _, me, t in sent.token_spans if t == token)
+
+
+def has_mention_before(sent: Sentence, position: int) -> bool:
+    return any(isinstance(sent.tokens[t], Mention) for ms, _, t in sent.token_spans if ms < position)
+
+
+_DETERMINER_END = re.compile(r"\b(?:the|a|an|this|that|its|el|la|los|las|un|una|este|esta|ese|esa|su|sus|del|al)\s*$", re.I)
+
+
+# "La capacidad se desplegará con chips de X", "The chips will be installed by ...": a "se" or a passive
+# leaves the agent out; no earlier subject fills it
+_AGENT_LEFT_OUT = re.compile(r"\b(?:se|be|been|being)\s*$", re.I)
+
+
+# "Ese vehículo compraría ...", "This fund will buy ...": a demonstrative noun phrase that names no organisation
+# is the clause's own subject (one that names an organisation is a reference token, not plain text)
+_DEMONSTRATIVE_SUBJECT = re.compile(
+    r"^\W*(?:this|that|these|those|este|esta|estos|estas|ese|esa|esos|esas|aquel|aquella|aquellos|aquellas|dicho|dicha|dichos|dichas)\s+\w+",
+    re.I,
+)
+
+
+def subject_may_be_dropped(before: str) -> bool:
+    """"Luego, firmó un acuerdo con Broadcom": the subject carries over only when the clause has no room
+    for one of its own (a short adverbial at most before the verb, and not "El pacto con ...")."""
+    return (
+        len(before.split()) <= 4
+        and not _DETERMINER_END.search(before)
+        and not _AGENT_LEFT_OUT.search(before)
+        and not _DEMONSTRATIVE_SUBJECT.match(before.rsplit(",", 1)[-1])
+    )
