@@ -29,6 +29,8 @@ _BUILTIN_MACROS = {
     # " {_}backers" both work.
     "_": r"(?:\s*(?<!\S)(?!<E)\S+){0,4}?\s*?",
     "__": r"(?:\s*(?<!\S)(?!<E)\S+){0,10}?\s*?",
+    # A gap of up to 10 words that opens no relative clause: "destinará X a Y", not "destinará X a los chips que compra a Y".
+    "__c": r"(?:\s*(?<!\S)(?!<E|(?:que|that|which)\b)\S+){0,10}?\s*?",
     # A gap inside one noun phrase: "Google's {_np} cloud" but not "Google for its data centers".
     "_np": r"(?:\s*(?<!\S)(?!<E|(?:for|to|in|into|at|on|with|from|by|para|por|en|a|al|con)\b)\S+){0,4}?\s*?",
 }

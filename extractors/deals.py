@@ -58,7 +58,7 @@ def extract_deals(
     triggers = [t for t in rows if t.lang == language] or list(rows)  # unknown language: every row
     names, weak, refs, roles_of = article_mentions(doc, language)
     sentences = cues.split_sentences(doc)
-    bag = context_words(doc, names, sentences)
+    bag = context_words(doc, names, sentences, refs)
     monies = find_money(doc, language)
     memory: list[Mention] = []
     prev_subjects: list[str] = []
@@ -80,9 +80,12 @@ def extract_deals(
         contributed += [(sent.tokens[t], sent.tokens[m]) for t, m in separate_figures.contributions(sent.masked)]
         frames += [f for f in found if f not in last_frames]
         last_frames = found
+        # an unvouched name that a deal statement took as a party is an organisation: later "the company" may
+        # stand for it ("invertirá en Nokia ... del capital de la compañía finlandesa")
+        parties = {f.payer for f in found} | {f.payee for f in found}
         for m in mentions:
             name = m.resolve()
-            if name and m.referring and not m.weak:
+            if name and m.referring and (not m.weak or name in parties):
                 memory.append(Mention(m.start, m.end, m.kind, name, [], m.subject_ok, True))
         subject = next(
             (m.resolve() for m in mentions if m.kind != "Q" and m.subject_ok and m.referring and not m.weak and m.resolve()), None

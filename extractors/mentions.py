@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from extractors import cues
@@ -69,7 +70,13 @@ def _merge_adjacent(doc: str, mentions: list[Mention]) -> list[Mention]:
                 name = prev.name or m.name
                 end = m.end + (1 if doc[m.end : m.end + 1] == ")" and "(" in doc[prev.end : m.start] else 0)
                 kind = "E" if "E" in (prev.kind, m.kind) else prev.kind
-                merged[-1] = Mention(prev.start, end, kind, name, [], prev.subject_ok, prev.referring and m.referring)
+                # one party: a vouched half vouches for it, the first half's place (subject, modifier) is its place
+                merged[-1] = replace(
+                    prev, end=end, kind=kind, name=name, candidates=[], referring=prev.referring and m.referring,
+                    weak=prev.weak and m.weak, recurring=prev.recurring or m.recurring, modifier=m.modifier,
+                    ref_kind=prev.ref_kind if prev.ref_kind == m.ref_kind else "",
+                    local=prev.local or m.local, salient=prev.salient or m.salient,
+                )
                 continue
         merged.append(m)
     return merged

@@ -21,6 +21,12 @@ _STATUS_RANK = {"rumored": 0, "announced": 1, "completed": 2}
 
 def merge_frames(frames: list[Frame]) -> list[DealMention]:
     """One DealMention per (deal_type, payer, payee), in the order the article first states them."""
+    # "Anthropic to use Google TPUs in a cloud deal" and "Anthropic will expand its use of Google's TPUs":
+    # once the article tells the provider's chips as its cloud, every purchase of them from it is that contract
+    cloud_chips = {(f.payer, f.payee) for f in frames if f.cloud_chips}
+    for f in frames:
+        if f.deal_type == "chip_supply" and (f.payer, f.payee) in cloud_chips:
+            f.deal_type = "cloud_contract"
     groups: dict[tuple[str, str, str], list[Frame]] = {}
     for f in frames:
         groups.setdefault((f.deal_type, f.payer, f.payee), []).append(f)

@@ -12,14 +12,22 @@ import re
 
 from extractors.companies import Reference, companies_described_by, company_descriptors
 from extractors.deal_records import Mention
-from extractors.positions import classify
+from extractors.positions import classify, previous_word
 
 logger = logging.getLogger(__name__)
 
 
-def context_words(doc: str, names: list, sentences: list[tuple[int, int]]) -> dict[str, set[str]]:
-    """Words near each named organisation in its sentence: "G42, an AI company based in Abu Dhabi" -> abu, dhabi."""
+_RELATIVE_WORDS = frozenset({"which", "that", "whom", "que", "cual", "cuales"})
+
+
+def context_words(doc: str, names: list, sentences: list[tuple[int, int]], refs: list[Reference] = ()) -> dict[str, set[str]]:
+    """Words near each named organisation in its sentence: "G42, an AI company based in Abu Dhabi" -> abu, dhabi.
+    The words of a description (``refs``) are left out: "Intel ..., leaving the graphics chip leader" does not
+    make Intel a graphics company."""
     bag: dict[str, set[str]] = {}
+    for r in refs:
+        if r.kind == "definite":
+            doc = doc[: r.start] + " " * (r.end - r.start) + doc[r.end :]
     for c in names:
         s, e = next(((s, e) for s, e in sentences if s <= c.start < e), (0, len(doc)))
         window = doc[max(s, c.start - 60) : min(e, c.end + 80)]
@@ -68,6 +76,23 @@ def _rank_antecedents(ref: Reference, before: list[str], earlier: list[str], rol
     return fitting
 
 
+_CLAUSE_BREAK = re.compile(r"[;:]|\b(?:which|who|that|but|while|que|quien|pero|mientras)\b", re.I)
+
+
+def _own_clause_subject(doc: str, r: Reference, before: list[Mention], subject_ok: bool) -> str | None:
+    """The organisation a description cannot stand for: its own clause's subject. "ASML tendrá el 11 % del
+    capital de la compañía", "X will prepay 20%, which the Sydney-based company will use": after a preposition,
+    or opening a relative clause, the clause's subject would be "its own", "which it will use"."""
+    subject = next((m for m in before if m.subject_ok and not m.weak), None)
+    if subject is None or doc[r.end : r.end + 2] in ("'s", "’s"):
+        return None  # "Microsoft raised the company's bet": a possessive description may be the subject's
+    if previous_word(doc, r.start) in _RELATIVE_WORDS:
+        return subject.resolve()  # the clause the relative hangs on has this subject
+    if subject_ok or _CLAUSE_BREAK.search(doc[subject.end : r.start]):
+        return None  # "X, que invirtió en la compañía": the relative clause's subject is another one
+    return subject.resolve()
+
+
 def reference_mention(doc, r: Reference, found, prev_subjects, earlier, roles_of, bag) -> Mention | None:
     """The mention a reference makes, its antecedents ranked; None when nothing can be its antecedent."""
     subject_ok, referring = classify(doc, r.start, r.end)
@@ -87,6 +112,8 @@ def reference_mention(doc, r: Reference, found, prev_subjects, earlier, roles_of
         # "the company" names an organisation: a capitalised word no table vouches for (maybe a person) comes last
         vouched = [m.resolve() for m in before if not m.weak]
         candidates = _rank_antecedents(r, vouched, earlier, roles_of, bag) + [m.resolve() for m in before if m.weak]
+        own = _own_clause_subject(doc, r, before, subject_ok)
+        candidates = [c for c in candidates if c != own]
     else:
         return None
     candidates = list(dict.fromkeys(c for c in candidates if c))

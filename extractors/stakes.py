@@ -16,11 +16,11 @@ _STAKE_PATTERNS = [
     re.compile(r"<P(\d+)>\s+(?:[\w-]+\s+){0,2}?(?:stake|holding|interest|ownership|shareholding|participación)", re.I),
     re.compile(
         r"(?:stake|holding|participación|participation|ownership|shareholding)\s+(?:\S+\s+){0,3}?(?:of|del?|al|de alrededor del?|close to|near)\s+"
-        r"(?:about |around |roughly |approximately |nearly |almost |some |alrededor del? |cerca del? |aproximadamente |casi el )?<P(\d+)>",
+        r"(?:about |around |roughly |approximately |nearly |almost |some |alrededor del? |en torno al? |cerca del? |aproximadamente |casi el )?<P(\d+)>",
         re.I,
     ),
     re.compile(r"<P(\d+)>\s+(?:of|del capital de|del capital del|de|del|of the shares of)\s+<[ERQ]", re.I),
-    re.compile(r"(?:equivalent to|equal to|equivalente al?|representing|que representa[n]?)\s+(?:about |roughly |around |alrededor del? |el )?<P(\d+)>", re.I),
+    re.compile(r"(?:equivalent to|equal to|equivalente al?|representing|que representa[n]?)\s+(?:about |roughly |around |alrededor del? |en torno al? |el )?<P(\d+)>", re.I),
     re.compile(r"<P(\d+)>[- ](?:owned|controlled|held) by\b", re.I),  # "Scale AI will be 49% owned by Meta"
     # "con alrededor del 11 % del capital", "with about 8% of the company"
     re.compile(
@@ -31,7 +31,7 @@ _STAKE_PATTERNS = [
     # "su mayor accionista, con un 11 %", "the largest shareholder with 15%"
     re.compile(
         r"(?:accionista|shareholder|investor|inversor|owner|propietario)\b[^<;.]{0,20}?\b(?:con|with)\s+"
-        r"(?:un |una |el |an? |about |around |roughly |alrededor del? |cerca del? |casi el )?<P(\d+)>",
+        r"(?:un |una |el |an? |about |around |roughly |alrededor del? |en torno al? |cerca del? |casi el )?<P(\d+)>",
         re.I,
     ),
 ]

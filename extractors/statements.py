@@ -28,6 +28,12 @@ _FUNDS_OF = re.compile(
 )
 
 
+# "its struggling rival", "su competidor": the possessive's owner is one party, what it owns is another
+_ANOTHER_ORGANISATION = re.compile(
+    r"\s+(?:[\w-]+\s+){0,2}?(?:rival|rivals|competitor|competitors|competidor|competidora|competidores)\b", re.I
+)
+
+
 @lru_cache(maxsize=1)
 def _chip_maker_slot() -> re.Pattern[str]:
     """Text ending in "chips from", "GPUs made by", "chips de": the next organisation is a chip's maker."""
@@ -53,7 +59,19 @@ def sentence_frames(sent: Sentence, doc: str, triggers, roles_of, prev_subjects:
     # A row whose wording gives the direction ("deploys AMD's GPUs") beats the roles' guess about the same two
     # parties ("Oracle pacta con AMD ... en su nube" reads as a cloud sale by roles alone).
     directed = {frozenset((f.payer, f.payee)) for f in frames if not f.by_roles}
-    return [f for f in frames if not f.by_roles or frozenset((f.payer, f.payee)) not in directed]
+    frames = [f for f in frames if not f.by_roles or frozenset((f.payer, f.payee)) not in directed]
+    # One sentence does not state a deal both ways between two parties: where it seems to, the reading that
+    # rests on names beats the one that rests on references ("Nvidia will invest in Intel ..., leaving the
+    # chip leader with 4% of its rival": the chip leader is not Intel)
+    best = {}
+    for f in frames:
+        key = (f.deal_type, frozenset((f.payer, f.payee)))
+        best[key] = max(best.get(key, 0.0), f.confidence)
+    reversed_ = {(f.deal_type, f.payee, f.payer) for f in frames}
+    return [
+        f for f in frames
+        if (f.deal_type, f.payer, f.payee) not in reversed_ or f.confidence >= best[(f.deal_type, frozenset((f.payer, f.payee)))]
+    ]
 
 
 def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list[Frame]:
@@ -70,7 +88,8 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list
         # article names it again, paired with a vouched one as joint subject ("AMD y la saudí Humain sellan ...")
         if not (trig.deal_type == "sym" and o_mention.recurring and s_mention is not None and not s_mention.weak):
             return []
-    if o_mention.ref_kind == "possessive" and (
+    other_party = o_mention.ref_kind == "possessive" and bool(_ANOTHER_ORGANISATION.match(sent.masked, m.end("O")))
+    if o_mention.ref_kind == "possessive" and not other_party and (
         m.end("O") == m.end() or re.match(r"\s+(?:own|propi[oa]s?)\b", sent.masked[m.end("O") :], re.I)
     ):
         return []  # "en su actual ejercicio", "its own apps": a possessive is a party only before what it owns
@@ -84,7 +103,12 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list
         return []  # "ASML's contribution gives it a stake": "it" is the owner of the money, not another party
     if s_mention is not None:
         s_name = s_mention.resolve(o_name)
-        if not o_name and o_mention.ref_kind == "possessive":
+        if not o_name and other_party:
+            # "a 4% stake in its struggling rival": the rival is another organisation the sentence names
+            o_name = next((c for c in o_mention.local if c != s_name), None)
+            if o_name is None:
+                return []
+        elif not o_name and o_mention.ref_kind == "possessive":
             # "as OpenAI buys its chips": "its" is another party only if that party was named in the sentence
             o_name = next((c for c in o_mention.local if c != s_name), None)
             if o_name is None and s_token and re.fullmatch(r"\s*,\s*", sent.masked[token_end(sent, s_token) : m.start("O")]):
@@ -119,6 +143,12 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list
         deal_type = settle_type(trig, payer, payee, near, roles_of)
         if deal_type is None:
             return []
+        if deal_type == "chip_supply" and "cloud_provider" in roles_of.get(payee, ()):
+            # "to use one million Google TPUs in a cloud deal": a cloud provider's own chips, told as cloud, are
+            # rented as its cloud (cue words inside a party's name, "the cloud unit's chips", do not count)
+            told = cues.type_cues_near(sent.masked, m.start(), m.end())
+            if "cloud_contract" in told and "investment" not in told:
+                deal_type = "cloud_contract"
     money, is_total = pick_money(sent, m)
     if money is not None and cues.figure_kind(doc, money.start, money.end) == ("purchase" if deal_type == "investment" else "equity"):
         money, is_total = None, False  # the figure pays for compute, not shares (or the other way round)
@@ -147,6 +177,7 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list
                 deal_type, name, payee, status, evidence, amount, is_total and amount is money, stake,
                 min(confidence, 0.99), sent.in_headline, order, trig.source, m.group("O"), bool(m.groupdict().get("S")),
                 bool(m.groupdict().get("M")) and amount is money, is_round and amount is money, trig.deal_type == "sym",
+                cloud_chips=trig.deal_type == "chip_supply" and deal_type == "cloud_contract",
             )
         )
         logger.debug("frame %s %s->%s %s by %r in %r", deal_type, name, payee, status, trig.source, sent.masked)

@@ -103,3 +103,17 @@ def test_fast_enough_on_a_long_article() -> None:
     start = time.perf_counter()
     extract_deals(text, "Microsoft invests $1.5 billion in G42")
     assert time.perf_counter() - start < 2.0
+
+
+def test_merged_mention_keeps_what_its_halves_say() -> None:
+    """"Nvidia's Blackwell" style merges keep the flags: a vouched half vouches, the second half's modifier stays."""
+    from extractors.deal_records import Mention
+    from extractors.mentions import _merge_adjacent
+
+    doc = "Acme (ACM) chips"
+    first = Mention(0, 4, "E", "Acme", weak=True, recurring=True, salient=["Acme"])
+    second = Mention(6, 9, "E", "Acme", modifier=True)
+    (merged,) = _merge_adjacent(doc, [first, second])
+    assert (merged.start, merged.end, merged.name) == (0, 10, "Acme")
+    assert merged.modifier and merged.recurring and not merged.weak
+    assert merged.salient == ["Acme"]
