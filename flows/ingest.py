@@ -162,6 +162,20 @@ def deliver_alerts(db_path: str, channels: tuple[str, ...], user_agent: str):
     return report
 
 
+def _batch_outcome(batch: list[FeedEntry], future, logger) -> BatchOutcome:
+    """A batch task that crashed costs its own pages, not the run: they are not
+    stored, so the next run fetches them again; the other batches are kept."""
+    future.wait()
+    if future.state.is_completed():
+        return future.result()
+    exc = future.state.result(raise_on_failure=False)
+    logger.error("a batch of %d articles failed (%s: %s); they will be tried again next run",
+                 len(batch), type(exc).__name__, exc)
+    error = f"batch failed: {type(exc).__name__}: {exc}"[:500]
+    return BatchOutcome(log=[FetchLogEntry(e.link, "article", None, None, None, error) for e in batch],
+                        failed=len(batch))
+
+
 def _new_entries(feeds: list[Feed], db_path: str) -> tuple[list[FeedEntry], int]:
     """Entries not stored yet, each page once even when several feeds link it."""
     known = known_articles(db_path)
@@ -215,8 +229,8 @@ def _ingest(config: Config, db: str, run_id: str, started_at: datetime, batch_si
     entries, skipped = _new_entries(feeds, db)
     batches = [entries[i:i + batch_size] for i in range(0, len(entries), batch_size)]
     logger.info("%d new articles to fetch (%d already stored), in %d batches", len(entries), skipped, len(batches))
-    outcomes = [f.result() for f in
-                [fetch_articles.submit(batch, config.fetch, n, len(batches)) for n, batch in enumerate(batches, 1)]]
+    futures = [fetch_articles.submit(batch, config.fetch, n, len(batches)) for n, batch in enumerate(batches, 1)]
+    outcomes = [_batch_outcome(batch, future, logger) for batch, future in zip(batches, futures)]
     records = [r for o in outcomes for r in o.records]
     log += [entry for o in outcomes for entry in o.log]
     counts = RunCounts(feeds_tried=len(config.feeds), feeds_failed=len(feed_errors),

@@ -166,3 +166,31 @@ def test_a_feed_that_fails_does_not_stop_the_others(prefect, tmp_path):
     assert "404" in summary.feed_errors[feeds[-1]]
     errors = query(db, "select url, error from fetch_log where kind = 'feed' and error is not null")
     assert [e[0] for e in errors] == [feeds[-1]]
+
+
+def test_a_batch_that_crashes_costs_only_its_own_pages(prefect, tmp_path, monkeypatch):
+    import flows.ingest
+
+    db = str(tmp_path / "deals.duckdb")
+    real_fetch_one = flows.ingest._fetch_one
+    doomed = "softbank"  # any page of batch 1: its whole batch crashes with it
+
+    def crashing_fetch_one(fetcher, entry):
+        if doomed in entry.link:
+            raise RuntimeError("a bug in a parser")
+        return real_fetch_one(fetcher, entry)
+
+    pages = len(article_paths("batch1"))
+    with SiteServer(MINI) as server:
+        config = write_config(tmp_path / "dealwatch.toml", server.feed_urls("batch1"), [])
+        monkeypatch.setattr(flows.ingest, "_fetch_one", crashing_fetch_one)
+        crashed = ingest_news(config_path=str(config), db_path=db, batch_size=2)
+        monkeypatch.setattr(flows.ingest, "_fetch_one", real_fetch_one)
+        lost = crashed.articles_failed  # the doomed page's batch: itself and any batch mate
+        assert lost in (1, 2) and crashed.articles_new == pages - lost
+        errors = query(db, "select count(*) from fetch_log where error like 'batch failed: RuntimeError%'")
+        assert errors == [(lost,)]
+        # the next run fetches exactly the pages that were lost, and nothing else
+        again = ingest_news(config_path=str(config), db_path=db, batch_size=2)
+    assert (again.articles_new, again.articles_skipped, again.articles_failed) == (lost, pages - lost, 0)
+    assert query(db, "select count(*) from articles") == [(pages,)]
