@@ -93,6 +93,6 @@ def extract_deals(
         if subject:
             prev_subjects = [subject] + [n for n in prev_subjects if n != subject]
     frames += own_parts(contributed, frames)
-    deals = merge_frames(frames)
+    deals = merge_frames(frames, cues.undisclosed_shares(doc))
     logger.debug("%d deal mentions from %d frames", len(deals), len(frames))
     return deals

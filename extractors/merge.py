@@ -19,8 +19,10 @@ logger = logging.getLogger(__name__)
 _STATUS_RANK = {"rumored": 0, "announced": 1, "completed": 2}
 
 
-def merge_frames(frames: list[Frame]) -> list[DealMention]:
-    """One DealMention per (deal_type, payer, payee), in the order the article first states them."""
+def merge_frames(frames: list[Frame], undisclosed_shares: bool = False) -> list[DealMention]:
+    """One DealMention per (deal_type, payer, payee), in the order the article first states them.
+
+    ``undisclosed_shares``: the article says the investors' own parts are not given."""
     # "Anthropic to use Google TPUs in a cloud deal" and "Anthropic will expand its use of Google's TPUs":
     # once the article tells the provider's chips as its cloud, every purchase of them from it is that contract
     cloud_chips = {(f.payer, f.payee) for f in frames if f.cloud_chips}
@@ -30,6 +32,11 @@ def merge_frames(frames: list[Frame]) -> list[DealMention]:
     groups: dict[tuple[str, str, str], list[Frame]] = {}
     for f in frames:
         groups.setdefault((f.deal_type, f.payer, f.payee), []).append(f)
+    # a round's size is one investor's amount only when that investor is the round's only named backer
+    backers: dict[str, set[str]] = {}
+    for f in frames:
+        if f.deal_type == "investment":
+            backers.setdefault(f.payee, set()).add(f.payer)
     mentions = []
     for (deal_type, payer, payee), group in groups.items():
         group.sort(key=lambda f: f.order)
@@ -51,6 +58,8 @@ def merge_frames(frames: list[Frame]) -> list[DealMention]:
         for f in group:
             confidence *= 1.0 - f.confidence
         money = best.money
+        if best.round_figure and (undisclosed_shares or len(backers.get(payee, ())) > 1):
+            money = None  # "a $10bn round led by X with Y and Z": X's own part is not told
         mentions.append(
             DealMention(
                 deal_type=deal_type,

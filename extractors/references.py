@@ -102,6 +102,10 @@ def reference_mention(doc, r: Reference, found, prev_subjects, earlier, roles_of
     )
     if r.kind in ("relative", "object_relative", "recipient"):
         candidates = [m.resolve() for m in before]  # the organisation just named ("..., which", "en CoreWeave, lo que utilizó")
+        if r.kind == "relative" and not (before and re.fullmatch(r"[\s,)\"”’']*|,\s+[^,;.]{1,60},\s*", doc[before[0].end : r.start])):
+            # "Chairman Larry Ellison, who", "Nvidia's systems, which": the clause is about no organisation (an
+            # apposition may stand between: "Amazon, su otro gran valedor, que")
+            return None
         subject_ok = subject_ok or r.kind == "recipient"
     elif r.kind == "subject":
         candidates = [m.resolve() for m in before if m.subject_ok] + prev_subjects + earlier

@@ -145,8 +145,9 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list
             return []
         if deal_type == "chip_supply" and "cloud_provider" in roles_of.get(payee, ()):
             # "to use one million Google TPUs in a cloud deal": a cloud provider's own chips, told as cloud, are
-            # rented as its cloud (cue words inside a party's name, "the cloud unit's chips", do not count)
-            told = cues.type_cues_near(sent.masked, m.start(), m.end())
+            # rented as its cloud (cue words inside a party's name, "the cloud unit's chips", do not count, nor
+            # the buyer's own facilities: chips "for its data centers" are bought, not rented)
+            told = cues.type_cues_near(cues.without_own_facilities(sent.masked), m.start(), m.end())
             if "cloud_contract" in told and "investment" not in told:
                 deal_type = "cloud_contract"
     money, is_total = pick_money(sent, m)

@@ -1,0 +1,110 @@
+"""Phrases that point back at an organisation named elsewhere: "the company", "the chipmaker", "la startup",
+"it", "which", "su". They are found here unresolved; resolving them needs the discourse, which is the deal
+extractor's job (``references``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from extractors.company_table import CompanyMatch, alternation, is_product, reference_words, word_before
+from extractors.organisations import find_companies
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A phrase that points at an organisation named elsewhere in the article."""
+
+    start: int
+    end: int
+    surface: str
+    kind: str  # "definite", "subject", "plural", "possessive", "relative", "object_relative"
+    role: str | None = None  # role the phrase implies ("the chipmaker" -> "chip_maker")
+    descriptors: tuple[str, ...] = ()  # other words of the phrase ("Abu Dhabi" in "the Abu Dhabi company")
+
+
+_NOT_MODIFIERS = frozenset(
+    "a an one other another two both three several many some any all this that these those the "
+    "un una uno otra otro otros otras dos ambas ambos varias varios muchas muchos algunas algunos esta este estas estos "
+    "la el los las lo y and or o de del of que in en con with por para to a al its their su sus his her".split()
+)
+_COPULAS = frozenset("is was are were be been becomes became remains remained es era fue será sería son eran sigue".split())
+
+
+@lru_cache(maxsize=1)
+def _reference_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str | None], dict[str, str]]:
+    refs = reference_words()
+    heads: dict[str, str | None] = refs["reference_heads"]
+    n = refs["reference_modifier_max_words"]
+    definite = re.compile(
+        rf"(?<![\w])(?P<det>{alternation(refs['definite_determiners'])})\s+"
+        # a modifier is never a determiner: "The deal gives the chip leader" starts again at the second "the"
+        rf"(?P<mods>(?:(?!(?:{alternation(refs['definite_determiners'])})\s)[\w\-’']+\s+){{0,{n}}}?)(?P<head>{alternation(heads)})(?![\w\-])"
+        # Spanish puts the description after the noun: "la empresa de comercio electrónico", "el grupo japonés",
+        # "el fabricante de Santa Clara" (a place of several words)
+        rf"(?P<post>(?:\s+(?:de|del)\s+(?:[A-ZÁÉÍÓÚÑ][\w-]+(?:\s+[A-ZÁÉÍÓÚÑ][\w-]+){{0,2}}|[a-záéíóúñ]+(?:\s+[a-záéíóúñ]+)?))"
+        rf"|(?:\s+[a-záéíóúñ]+(?:és|esa|ense|eses|ano|ana|í|ico|ica|ino|ina|eño|eña|án|ana))?)"
+        # whole words only: "La compañía desarrolla" has no adjective "desa"
+        rf"(?![\w\-])"
+    )
+    kinds: dict[str, str] = {}
+    for kind, words in refs["pronouns"].items():
+        for w in words:
+            kinds[w] = kind
+    pronouns = re.compile(rf"(?<![\w])(?:{alternation(kinds)})(?![\w])")
+    return definite, pronouns, heads, kinds
+
+
+def find_references(text: str, language: str | None = None, names: list[CompanyMatch] | None = None) -> list[Reference]:
+    """Phrases that refer to an organisation named elsewhere, unresolved, in order.
+
+    ``names`` are the organisations already found in ``text`` (found again when not given)."""
+    definite, pronouns, heads, kinds = _reference_patterns()
+    names = find_companies(text, language) if names is None else names
+    refs: list[Reference] = []
+
+    def overlaps_name(start: int, end: int) -> bool:
+        return any(start < c.end and c.start < end for c in names)
+
+    for m in definite.finditer(text):
+        start, end = m.start(), m.end("head")
+        after = text[m.end() :]
+        if overlaps_name(start, m.end()):
+            continue
+        if any(
+            c.start >= m.end() and re.fullmatch(r"\s+(?:[a-záéíóúñ-]+\s+){0,2}", text[m.end() : c.start]) and not is_product(c.surface)
+            for c in names
+        ):
+            continue  # "the startup Xyz", "la startup sueca Lovable": an apposition, the name itself is the mention
+        if re.match(r"\s+(?:of|de|del)\s+", after) and any(c.start - m.end() < 8 and c.start >= m.end() for c in names):
+            continue  # "the cloud unit of Amazon": named right after
+        if word_before(text, start) in _COPULAS:
+            continue  # "Amazon es el mayor inversor de ...": a predicate, not a reference
+        mods = m.group("mods").split()
+        if any(w.lower() in _NOT_MODIFIERS for w in mods):
+            continue  # "el viernes la compañía", "the other company": not one noun phrase about one firm
+        post = [w for w in m.group("post").split() if w not in ("de", "del")]
+        head = m.group("head")
+        end = m.end() if post else end
+        descriptors = tuple(w.strip("’'") for w in mods + post if w.lower() not in {"of", "de", "del"})
+        refs.append(Reference(start, end, text[start:end], "definite", heads[head], descriptors))
+    for m in pronouns.finditer(text):
+        kind = kinds[m.group(0)]
+        if kind == "relative" and not re.search(r",\s*$", text[max(0, m.start() - 3) : m.start()]):
+            continue  # only ", which" / ", que" open a relative clause about the name before the comma
+        start = m.start()
+        if kind == "object_relative":  # keep "in"/"en" as text: the pronoun alone is the party
+            start = m.start() + len(m.group(0).split()[0]) + 1
+        refs.append(Reference(start, m.end(), text[start : m.end()], kind))
+    refs.sort(key=lambda r: (r.start, -(r.end - r.start)))
+    kept: list[Reference] = []
+    for r in refs:
+        if kept and r.start < kept[-1].end:
+            continue
+        kept.append(r)
+    return kept

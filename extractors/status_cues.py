@@ -1,0 +1,109 @@
+"""Status of a stated deal (rumored / announced / completed), negation, and attribution to the press."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+from extractors.cue_table import cue_table, words_regex
+
+logger = logging.getLogger(__name__)
+
+
+def _cue_regex(words: list[str]) -> re.Pattern[str]:
+    """Cue words match as written and capitalised ("could", "Could"), never "May" for "may"."""
+    variants = set(words) | {w[:1].upper() + w[1:] for w in words if w not in {"may"}}
+    return re.compile(words_regex(sorted(variants)))
+
+
+@lru_cache(maxsize=1)
+def _status_cues() -> dict[str, re.Pattern[str]]:
+    s = cue_table()["status"]
+    return {
+        "negation": _cue_regex(s["negation_local"]),
+        "rumored_local": _cue_regex(s["rumored_local"]),
+        "rumored_sentence": re.compile(words_regex(s["rumored_sentence"]), re.I),
+        "completed": _cue_regex(s["completed_local"]),
+        "conditional": re.compile(s["rumored_local_regex"], re.I),
+    }
+
+
+def _last_words(text: str, n: int) -> str:
+    words = re.findall(r"\S+", text)
+    return " ".join(words[-n:]) if n else ""
+
+
+def _first_words(text: str, n: int) -> str:
+    words = re.findall(r"\S+", text)
+    return " ".join(words[:n])
+
+
+def is_negated(sentence: str, trigger_start: int) -> bool:
+    """A negation right before the deal verb ("did not invest", "no longer ... be its provider")."""
+    before = _last_words(sentence[:trigger_start], 4)
+    return bool(_status_cues()["negation"].search(before))
+
+
+def _has_conditional(text: str) -> bool:
+    not_conditional = set(cue_table()["status"]["not_conditional_words"])
+    return any(m.group(0).lower() not in not_conditional for m in _status_cues()["conditional"].finditer(text))
+
+
+_REPORTED_SPEECH = re.compile(
+    r"\b(?:said|says|announced|told \w+|confirmed|agreed|dijo|anunció|afirmó|confirmó|aseguró|explicó|señaló|informó|comunicó)"
+    r"\s+(?:on \w+\s+|el \w+\s+)?(?:that\s+|que\s+)?(?:<[ER]\d+>\s+|it\s+|they\s+)?(?:would|[a-záéíóúñ]+rían?)\b"
+)
+
+
+# "después de que el Gobierno se quedara con el 10%", "tras que Nvidia invirtiera": a past event told as the
+# background of the news, so the deal it states is done ("después de que AMD pactara ..." only agreed it)
+_PAST_SUBJUNCTIVE = re.compile(
+    r"\b(?i:después de que|luego de que|tras que|desde que)\s+(?:\S+\s+){0,5}?(?:se\s+)?(?!(?:acord|pact|firm|anunci|negoci|comprometi|propusi|plane)\w*\b)[a-záéíóúñ]{2,}(?:ara|aran|iera|ieran)\b"
+)
+
+
+def status_of(sentence: str, span_start: int, span_end: int, hint: str | None) -> str:
+    """rumored / announced / completed for the deal stated at sentence[span_start:span_end]."""
+    s = cue_table()["status"]
+    cues = _status_cues()
+    local = " ".join(
+        (
+            _last_words(sentence[:span_start], s["window_words_before"]),
+            sentence[span_start:span_end],
+            _first_words(sentence[span_end:], s["window_words_after"]),
+        )
+    )
+    local = _REPORTED_SPEECH.sub(" ", local)  # "said it would invest" reports a decision, it does not hedge it
+    if cues["rumored_local"].search(local) or _has_conditional(local):
+        return "rumored"
+    if hint == "completed" or cues["completed"].search(local) or _PAST_SUBJUNCTIVE.search(local):
+        return "completed"
+    if hint == "rumored" or (cues["rumored_sentence"].search(sentence) and not _media_cues()["confirmed"].search(sentence)):
+        return "rumored"
+    return "announced"
+
+
+@lru_cache(maxsize=1)
+def _media_cues() -> dict[str, re.Pattern[str]]:
+    media = cue_table()["media"]
+    outlets = "|".join(re.escape(o) for o in sorted(media["outlets"], key=len, reverse=True))
+    verbs = "|".join(re.escape(v) for v in sorted(media["attribution_words"], key=len, reverse=True))
+    quote = "[\"'‘’“”«»]?"
+    return {
+        # "according to Bloomberg", "según publicó el miércoles The Wall Street Journal", "WSJ reports"
+        "outlet": re.compile(
+            rf"(?:\b(?:{verbs})\b(?:\s+\S+){{0,4}}?\s+{quote}(?:the\s+|el\s+|la\s+)?(?:{outlets})\b"
+            rf"|\b(?:{outlets}){quote}\s*(?:\([^)]*\)\s*)?(?:reports?|reported|reporting|says|said|informa|informó|publica|publicó|adelanta|adelantó)\b)"
+        ),
+        "generic": re.compile(words_regex(media["generic_sources"]), re.I),
+        "confirmed": re.compile(words_regex(media["confirmed_by_party"]), re.I),
+    }
+
+
+def attributed_to_media(sentence: str) -> bool:
+    """A deal told on the word of a newspaper or of unnamed sources, with no party confirming it."""
+    c = _media_cues()
+    if c["confirmed"].search(sentence):
+        return False
+    return bool(c["outlet"].search(sentence) or c["generic"].search(sentence))
