@@ -76,7 +76,8 @@ def names_a_facility(text: str, end: int, organisation_nouns: tuple[str, ...] = 
     # the head is an organisation noun before the facility noun ("la firma ... de modelos") or right after it
     # ("the model developer"); "el centro de datos de la empresa" still names a place
     head = text[m.start() : m.end()] + re.compile(r"[\s-]*[\w-]*").match(text, m.end()).group(0)
-    return not any(re.search(rf"(?<!\w){re.escape(n.lower())}(?!\w)", head.lower()) for n in organisation_nouns)
+    # plurals count: "Nvidia y AMD, los dos grandes fabricantes de chips" describes two companies
+    return not any(re.search(rf"(?<!\w){re.escape(n.lower())}(?:s|es)?(?!\w)", head.lower()) for n in organisation_nouns)
 
 
 @lru_cache(maxsize=1)

@@ -32,7 +32,7 @@ from datetime import datetime
 
 from extractors import cues, separate_figures
 from extractors.deal_records import Frame, Mention
-from extractors.figures import figure_for_previous, names_no_organisation, own_parts
+from extractors.figures import figure_for_previous, names_no_organisation, own_parts, own_payments
 from extractors.language import detect_language
 from extractors.masking import mask, money_items, percent_items
 from extractors.mentions import article_mentions, sentence_mentions
@@ -40,6 +40,7 @@ from extractors.merge import merge_frames
 from extractors.money import find_money
 from extractors.records import DealMention
 from extractors.references import context_words
+from extractors.rounds import Rounds
 from extractors.statements import sentence_frames
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,8 @@ def extract_deals(
     frames: list[Frame] = []
     last_frames: list[Frame] = []
     contributed: list[tuple[object, object]] = []
+    paid: list[tuple[object, object, int]] = []
+    rounds = Rounds()  # the article's funding round: investors listed without naming its company again
     for order, (s, e) in enumerate(sentences):
         mentions = sentence_mentions(doc, s, e, names, weak, refs, memory, prev_subjects, roles_of, bag, headline)
         items: list[tuple[int, int, object]] = [(m.start, m.end, m) for m in mentions]
@@ -78,7 +81,9 @@ def extract_deals(
             if names_no_organisation(sent):
                 found = last_frames  # "The contract runs five years." keeps talking about the deal before
         contributed += [(sent.tokens[t], sent.tokens[m]) for t, m in separate_figures.contributions(sent.masked)]
+        paid += [(sent.tokens[t], sent.tokens[m], order) for t, m in separate_figures.payments(sent.masked)]
         frames += [f for f in found if f not in last_frames]
+        frames += rounds.read(sent, doc, order)
         last_frames = found
         # an unvouched name that a deal statement took as a party is an organisation: later "the company" may
         # stand for it ("invertirá en Nokia ... del capital de la compañía finlandesa")
@@ -93,6 +98,7 @@ def extract_deals(
         if subject:
             prev_subjects = [subject] + [n for n in prev_subjects if n != subject]
     frames += own_parts(contributed, frames)
+    own_payments(paid, frames)
     deals = merge_frames(frames, cues.undisclosed_shares(doc))
     logger.debug("%d deal mentions from %d frames", len(deals), len(frames))
     return deals

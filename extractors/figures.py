@@ -15,6 +15,10 @@ from extractors.subjects import LISTED_PARTIES
 logger = logging.getLogger(__name__)
 
 
+# "... and are now worth about <M2>": a figure introduced as the value may stand further from the deal words
+_VALUED = re.compile(r"\b(?:worth|valued at|valorad[oa]s? en|por valor de|por un (?:importe|valor) de)\s+(?:about |roughly |around |some |up to |nearly |almost |more than |unos |unas |cerca de |alrededor de |hasta |más de )?$", re.I)
+
+
 def pick_money(sent: Sentence, match: re.Match[str]) -> tuple[Money | None, bool]:
     """(amount, stated as a total) of the deal ``match`` states: the figure the row captured, else a total,
     else one inside the match, just after it (no party between) or just before it (a few words, no party)."""
@@ -29,7 +33,7 @@ def pick_money(sent: Sentence, match: re.Match[str]) -> tuple[Money | None, bool
     inside = [m for m in monies if match.start() <= m[0] < match.end()]
     if inside:
         return inside[0][2].money, inside[0][2].is_total
-    after = [m for m in monies if match.end() <= m[0] <= match.end() + 80]
+    after = [m for m in monies if match.end() <= m[0] <= match.end() + 80 or (m[0] <= match.end() + 160 and _VALUED.search(sent.masked[: m[0]]))]
     if after and not re.search(r"<E\d+>|;", sent.masked[match.end() : after[0][0]]):
         return after[0][2].money, after[0][2].is_total
     before = [m for m in monies if m[1] <= match.start()]
@@ -115,3 +119,17 @@ def own_parts(contributed: list[tuple[object, object]], frames: list[Frame]) -> 
                 )
                 break
     return extra
+
+
+def own_payments(paid: list[tuple[object, object, int]], frames: list[Frame]) -> None:
+    """"Meta will pay about $3bn over five years" after "Nebius adds Meta as a cloud customer": the figure of the
+    one compute deal, told before and still without one, that this party pays."""
+    for mention, figure, order in paid:
+        if not isinstance(mention, Mention) or not isinstance(figure, MaskedMoney) or not figure.is_deal:
+            continue
+        name = mention.resolve()
+        before = [f for f in frames if f.order < order and f.payer == name and f.deal_type != "investment"]
+        if len({(f.deal_type, f.payee) for f in before}) != 1 or any(f.money is not None for f in before):
+            continue
+        for f in before:
+            f.money, f.is_total = figure.money, figure.is_total

@@ -30,11 +30,12 @@ _NOT_DESCRIPTOR = r"(?:in|into|on|of|for|with|to|from|by|and|that|en|de|del|con|
 
 @lru_cache(maxsize=1)
 def _descriptor_before() -> re.Pattern[str]:
-    """Text ending in a description of the name that follows: "the Swedish startup ", "Abu Dhabi AI firm "."""
+    """Text ending in a description of the name that follows: "the Swedish startup ", "Abu Dhabi AI firm ",
+    "la firma de capital riesgo " (one "de"/"of" complement of lower-case words)."""
     nouns = "|".join(re.escape(n) for n in sorted(organisation_nouns(), key=len, reverse=True))
     return re.compile(
         rf"(?<![\w’'-])(?:(?:the|a|an|la|el|un|una)\s+)?(?:(?<![\w’'-])(?!{_NOT_DESCRIPTOR})[\w’'-]+\s+){{0,3}}?(?:{nouns})"
-        rf"(?:\s+(?!{_NOT_DESCRIPTOR})[a-záéíóúñ-]+){{0,2}}\s+$"
+        rf"(?:\s+(?!{_NOT_DESCRIPTOR})[a-záéíóúñ-]+){{0,2}}(?:\s+(?:de|of)\s+[a-záéíóúñ-]+(?:\s+[a-záéíóúñ-]+)?)?\s+$"
     )
 
 

@@ -52,6 +52,11 @@ def _first_names() -> frozenset[str]:
     return frozenset(reference_words()["first_names"]["names"])
 
 
+def is_given_name(word: str) -> bool:
+    """"Jeff", "Elon": a word that starts a person's name."""
+    return word in _first_names()
+
+
 def _is_person(text: str, start: int, name: str, previous_person_end: int | None) -> bool:
     """A person's name, from the words around it: "CEO Sam Altman", "fundada por A, B y C", a given name."""
     if _TITLE_HEAD.match(name):

@@ -14,7 +14,8 @@ from extractors.company_table import CompanyMatch, alternation, canonical_name, 
 
 logger = logging.getLogger(__name__)
 
-_NAME = r"[A-ZÁÉÍÓÚÑ][\w&\-]*(?:\.[A-Za-z]{1,3})?(?:\s+[A-ZÁÉÍÓÚÑ][\w&\-]*){0,2}"  # accented letters too: "Vértice"
+# accented letters too: "Vértice"; a name never runs over a line break ("... por IVP\n\nPerplexity AI")
+_NAME = r"[A-ZÁÉÍÓÚÑ][\w&\-]*(?:\.[A-Za-z]{1,3})?(?:[^\S\n]+[A-ZÁÉÍÓÚÑ][\w&\-]*){0,2}"
 
 
 @lru_cache(maxsize=1)
@@ -30,7 +31,7 @@ def _org_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], 
     name_then_noun = re.compile(
         rf"(?P<name>{_NAME}),\s+(?:a|an|una|un|the|la|el)\s+(?:[\w\-]+\s+){{0,4}}?(?P<noun>{after})(?![\w])"
     )
-    name_with_suffix = re.compile(rf"(?<![\w])(?P<name>{_NAME})\s+(?P<noun>{suffixes})(?![\w])")
+    name_with_suffix = re.compile(rf"(?<![\w])(?P<name>{_NAME})[^\S\n]+(?P<noun>{suffixes})(?![\w])")
     stop = frozenset(refs["not_names"]) | frozenset(refs["places"])
     return noun_then_name, name_then_noun, name_with_suffix, stop
 

@@ -7,7 +7,9 @@ Two shapes, both over a masked sentence (``<E..>``/``<R..>`` parties, ``<M..>`` 
   value noun under a possessive), a valuing verb and the figure, and no party named;
 * one investor's own part of a round told before: "The Japanese group will contribute up to $30bn",
   "El conglomerado que dirige X aportará hasta 30.000 millones" -- a party, a contributing verb and the
-  figure, with no recipient (a recipient would make it an ordinary deal statement).
+  figure, with no recipient (a recipient would make it an ordinary deal statement);
+* what a buyer pays under a compute deal told before: "Meta will pay about $3bn over five years", "<E0>
+  pagará unos 3.000 millones a lo largo de cinco años" -- a party, a paying verb, the figure, no payee.
 """
 
 from __future__ import annotations
@@ -73,3 +75,19 @@ def figure_of_previous_deal(masked: str) -> str | None:
 def contributions(masked: str) -> list[tuple[str, str]]:
     """(party token, money token) for each "<E0> will contribute up to <M1>" without a recipient."""
     return [(m.group("S"), m.group("M")) for m in _CONTRIBUTION.finditer(masked)]
+
+
+_PAYS = (
+    r"(?:will pay|would pay|is paying|pays|paid|will spend|would spend|is to pay|agreed to pay|"
+    r"pagará|pagaría|paga|pagó|pagan|pagarán|abonará|abonaría|desembolsará|desembolsaría)"
+)
+_PAYMENT = re.compile(
+    rf"(?P<S><[ER]\d+>)(?:,[^,;]{{0,80}},)?\s+(?:[\w-]+\s+){{0,1}}?{_PAYS}\s+{_QUANTIFIER}(?P<M><M\d+>)"
+    rf"(?![^;.]{{0,40}}?\b(?:to|a|al)\s+(?:\S+\s+){{0,2}}?<[ER]\d+>)(?![^;.]{{0,20}}?\b(?:for|por)\s+(?:a\s+|una\s+)?(?:stake|participación|shares|acciones))",
+    re.I,
+)
+
+
+def payments(masked: str) -> list[tuple[str, str]]:
+    """(party token, money token) for each "<E0> will pay about <M1> over five years" without a payee."""
+    return [(m.group("S"), m.group("M")) for m in _PAYMENT.finditer(masked)]

@@ -22,6 +22,13 @@ _STAKE_PATTERNS = [
     re.compile(r"<P(\d+)>\s+(?:of|del capital de|del capital del|de|del|of the shares of)\s+<[ERQ]", re.I),
     re.compile(r"(?:equivalent to|equal to|equivalente al?|representing|que representa[n]?)\s+(?:about |roughly |around |alrededor del? |en torno al? |el )?<P(\d+)>", re.I),
     re.compile(r"<P(\d+)>[- ](?:owned|controlled|held) by\b", re.I),  # "Scale AI will be 49% owned by Meta"
+    # "de Meta, que se queda con el 49 %", "Meta, which takes 49%": the owner keeps the percentage
+    re.compile(
+        r"(?:se\s+(?:queda|quedará|quedaría|quedó|hace|hará|haría|hizo)\s+con|quedarse\s+con|hacerse\s+con|takes|took|will take|would take)\s+"
+        r"(?:el |un |an? |about |around |roughly |alrededor del? |en torno al? |cerca del? |casi el )?<P(\d+)>(?!\s+(?:of|de|del)\s+(?:the\s+|its\s+|sus\s+|los\s+|las\s+|la\s+)?"
+        r"(?:revenue|sales|profits?|ingresos|ventas|beneficios))",
+        re.I,
+    ),
     # "con alrededor del 11 % del capital", "with about 8% of the company"
     re.compile(
         r"<P(\d+)>\s+(?:del capital|del accionariado|de las acciones|de la (?:compañía|empresa|sociedad)|"

@@ -117,7 +117,13 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list
                 o_name = next((c for c in o_mention.salient if c != s_name), None)
             if o_name is None:
                 return []
-        o_name = o_name or o_mention.resolve(s_name)
+        if not o_name:
+            # "A y B, que ya habían respaldado a la empresa": the object is none of the subject's list
+            # (a list that only seems to hold the subject, "in <E2> and <E3> will invest", has an item after a
+            # preposition: not a subject list)
+            listed = coordinated(sent, s_token)
+            partners = {s_name} | ({c.resolve() for c in listed} if all(c.subject_ok for c in listed) else set())
+            o_name = next((c for c in o_mention.candidates if c not in partners), None)
         s_name = s_name or s_mention.resolve(o_name)
     elif not has_mention_before(sent, m.start()) and subject_may_be_dropped(sent.masked[: m.start()]):
         o_name = o_name or o_mention.resolve()

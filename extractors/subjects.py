@@ -49,6 +49,9 @@ def coordinated(sent: Sentence, token: str | None) -> list[Mention]:
         tokens = re.findall(r"<E\d+>", m.group(0))
         if token in tokens:
             return [sent.tokens[t] for t in tokens if t != token]
+        if re.match(rf"\s*,?\s*{re.escape(token)}", sent.masked[m.end() :]) and token.startswith("<R"):
+            # "los fondos A y B, que ya habían respaldado a ...": the relative pronoun stands for the whole list
+            return [sent.tokens[t] for t in tokens]
     return []
 
 
