@@ -1,7 +1,8 @@
 """Deal mentions from an article's headline and main text.
 
 How it reads an article (the modules that do each step in brackets):
-1. Split headline and text into sentences; find organisations (names, aliases, "the ChatGPT maker"),
+1. Split headline and text into sentences; find organisations (names, aliases, "the ChatGPT maker",
+   "la empresa que dirige Jensen Huang" [leaders]),
    references ("the company", "it", "which", "su"), money and percentages [mentions, references, positions].
 2. Mask each sentence: organisations become <E..> (<R..> for pronouns, <Q..> for product lines), amounts
    <M..>, percentages <P..> [masking]. The trigger rows of ``data/deal_triggers.tsv`` run over the masked

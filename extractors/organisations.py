@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from extractors.company_table import CompanyMatch, alternation, canonical_name, known_companies, reference_words
+from extractors.leaders import leader_descriptions
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,6 @@ def _drop_overlaps(matches: list[CompanyMatch]) -> list[CompanyMatch]:
 
 def find_companies(text: str, language: str | None = None) -> list[CompanyMatch]:
     """Organisations mentioned in ``text``, in order, without overlaps."""
-    known = sorted(known_companies(text), key=lambda m: (-(m.end - m.start), m.start))
+    known = sorted(known_companies(text) + leader_descriptions(text), key=lambda m: (-(m.end - m.start), m.start))
     unknown = sorted(_unknown_organisations(text), key=lambda m: (-(m.end - m.start), m.start))
     return _drop_overlaps(known + unknown)

@@ -14,6 +14,9 @@ logger = logging.getLogger(__name__)
 _RIVALS_OF = re.compile(r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:rivals?|competitors?|challengers?|peers?)\b", re.I)
 
 
+_POSSESSIVE_QUALIFIER = re.compile(r"(?<![\w])(?:[A-ZÁÉÍÓÚÑ][\w.-]*\s+){0,2}[A-ZÁÉÍÓÚÑ][\w.-]*['’]s\s+$")
+
+
 def previous_word(doc: str, start: int) -> str:
     """The word just before position ``start``, lower-cased ("" when there is none)."""
     m = re.search(r"([\w.]+)[^\w.]*$", doc[max(0, start - 40) : start])
@@ -34,6 +37,10 @@ def classify(doc: str, start: int, end: int) -> tuple[bool, bool]:
     referring = nxt not in words["not_the_entity_after"] and not cues.not_the_entity_before().search(doc[max(0, start - 30) : start])
     if possessive and _RIVALS_OF.match(doc, end):
         referring = False  # "one of OpenAI's best-funded rivals": another company, OpenAI only qualifies it
-    subject_ok = previous_word(doc, start) not in words["prepositions"] and nxt not in words["modifier_heads_after"]
+    # "launched by Saudi Arabia's Public Investment Fund": a possessive qualifier ("Saudi Arabia's", "Japan's")
+    # leaves the name where the preposition put it
+    qualifier = _POSSESSIVE_QUALIFIER.search(doc[max(0, start - 60) : start])
+    word = previous_word(doc, start - len(qualifier.group(0))) if qualifier else previous_word(doc, start)
+    subject_ok = word not in words["prepositions"] and nxt not in words["modifier_heads_after"]
     return subject_ok, referring
 

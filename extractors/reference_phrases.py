@@ -36,6 +36,11 @@ _NOT_MODIFIERS = frozenset(
 _COPULAS = frozenset("is was are were be been becomes became remains remained es era fue será sería son eran sigue".split())
 
 
+# the second word of "la empresa de comercio electrónico" is an adjective, not the verb that follows the
+# description ("el gigante del e-commerce invertirá", "ya invirtió")
+_NOT_VERB = r"(?!(?:ya|también|además|no|se|lo|le|les|ha|han|había|fue|es|era|será|sigue)\b)"
+
+
 @lru_cache(maxsize=1)
 def _reference_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str | None], dict[str, str]]:
     refs = reference_words()
@@ -46,8 +51,8 @@ def _reference_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, s
         # a modifier is never a determiner: "The deal gives the chip leader" starts again at the second "the"
         rf"(?P<mods>(?:(?!(?:{alternation(refs['definite_determiners'])})\s)[\w\-’']+\s+){{0,{n}}}?)(?P<head>{alternation(heads)})(?![\w\-])"
         # Spanish puts the description after the noun: "la empresa de comercio electrónico", "el grupo japonés",
-        # "el fabricante de Santa Clara" (a place of several words)
-        rf"(?P<post>(?:\s+(?:de|del)\s+(?:[A-ZÁÉÍÓÚÑ][\w-]+(?:\s+[A-ZÁÉÍÓÚÑ][\w-]+){{0,2}}|[a-záéíóúñ]+(?:\s+[a-záéíóúñ]+)?))"
+        # "el fabricante de Santa Clara" (a place of several words), "el gigante del e-commerce"
+        rf"(?P<post>(?:\s+(?:de|del)\s+(?:[A-ZÁÉÍÓÚÑ][\w-]+(?:\s+[A-ZÁÉÍÓÚÑ][\w-]+){{0,2}}|[a-záéíóúñ][a-záéíóúñ-]*(?:\s+{_NOT_VERB}[a-záéíóúñ]+(?<![áó]))?))"
         rf"|(?:\s+[a-záéíóúñ]+(?:és|esa|ense|eses|ano|ana|í|ico|ica|ino|ina|eño|eña|án|ana))?)"
         # whole words only: "La compañía desarrolla" has no adjective "desa"
         rf"(?![\w\-])"

@@ -30,7 +30,7 @@ _RAISE = re.compile(
     r"[^.;]{0,60}?(?:\bronda\b|\bserie\s+[A-Z]\b|<M\d+>|\bround\b|\bseries\s+[A-Z]\b|\bfunding\b|\bfinanciación\b)",
 )
 
-_ROUND = r"(?:ronda|operación|ampliación|financiación|round|raise|financing|funding)"
+_ROUND = r"(?:ronda|operación|ampliación|financiación|financiamiento|round|raise|financing|funding)"
 _INVESTORS = r"(?:participantes|inversores|inversionistas|accionistas|investors|backers|participants)"
 # list before the verb: "A y B han participado también en la ronda", "A and B also joined the round"
 _LIST_BEFORE = re.compile(
@@ -48,11 +48,19 @@ _LIST_BEFORE = re.compile(
 _LIST_AFTER = re.compile(
     r"(?:\bentre\s+(?:los|sus)\s+(?:nuevos\s+)?" + _INVESTORS + r"(?:\s+de\s+la\s+ronda)?\s+(?:figuran|están|estaban|se encuentran|se encontraban|destacan|se cuentan|aparecen)"
     r"|\b(?:with\s+)?participation\s+(?:from|by)|\b(?:other\s+)?(?:investors|backers|participants)(?:\s+in\s+the\s+round)?\s+(?:include|included|including)"
-    r"|\b(?:ronda|round)\s+(?:\w+\s+){0,3}?(?:fue\s+|was\s+|ha sido\s+|has been\s+)?(?:liderada|encabezada|led|co-led)\s+(?:por|by))\s+",
+    r"|\b(?:ronda|round)\s+(?:(?:\w+|<M\d+>),?\s+){0,5}?(?:fue\s+|was\s+|ha sido\s+|has been\s+)?(?:liderada|encabezada|co-liderada|led|co-led)\s+(?:por|by)"
+    # the verb before its subjects: "En la ronda también participaron A, B y C", "Also participating were A and B"
+    r"|\ben\s+(?:la|esta|esa|dicha)\s+(?:nueva\s+)?" + _ROUND + r"\s+(?:también\s+|además\s+)?(?:participaron|participan|participó|participa|participarán|invirtieron|entraron|estuvieron)"
+    r"|\b(?:participaron|participan|participó|participarán|invirtieron)\s+(?:también\s+|además\s+)?en\s+(?:la|esta|esa|dicha)\s+(?:nueva\s+)?" + _ROUND + r"(?=\s+(?:<E\d+>|[A-ZÁÉÍÓÚÑ]))"
+    r"|\b(?:also\s+)?(?:participating|investing|taking\s+part)(?:\s+in\s+the\s+(?:new\s+)?" + _ROUND + r")?\s+(?:were|are|was|is|included|include))\s+",
     re.I,
 )
 # list between: "con Jeff Bezos y Nvidia entre sus inversores", "with A and B among its backers"
-_LIST_AMONG = re.compile(r"\b(?:con|with)\s+(?P<L>[^.;]+?)\s+(?:entre|among)\s+(?:sus|los|its|the|their)\s+" + _INVESTORS + r"\b", re.I)
+_LIST_AMONG = re.compile(
+    r"\b(?:con|with|suma\s+a|sumó\s+a|suman\s+a|cuenta\s+con|contaba\s+con|incorpora\s+a|incorporó\s+a|adds|added|counts|counted)\s+"
+    r"(?P<L>[^.;]+?)\s+(?:entre|among)\s+(?:sus|los|its|the|their|<R\d+>)\s+(?:nuevos\s+|new\s+)?" + _INVESTORS + r"\b",
+    re.I,
+)
 
 _CLAUSE_END = re.compile(r"[.;:]|,\s*(?:<R\d+>|que|which|who|that)\b|\s+(?:que|which|who|that)\s", re.I)
 _VEHICLE_BEFORE = re.compile(r"(?:a través de|mediante|vía|via|through)\s+(?:<R\d+>\s+|su\s+|sus\s+|his\s+|her\s+|its\s+)?(?:[\w-]+\s+){0,2}$", re.I)

@@ -28,6 +28,8 @@ def subject_before(sent: Sentence, position: int, exclude: str | None) -> tuple[
             continue
         if _APPOSITION_BEFORE.search(sent.masked[:ms]) and "," in sent.masked[me:position]:
             continue  # "Humain, la empresa creada por el fondo X (PIF), adquirirá": X only describes the subject
+        if _AGENT_BEFORE.search(sent.masked[:ms]) and "," in sent.masked[me:position]:
+            continue  # "<E0> launched by Y, will buy", "<E0> creada por el fondo Y, adquirirá": Y is the agent of a participle
         if obj.weak and len(between.split()) > 4:
             continue  # an unvouched name must stand right before the deal verb
         if obj.resolve(exclude) and obj.resolve(exclude) != exclude:
@@ -36,6 +38,11 @@ def subject_before(sent: Sentence, position: int, exclude: str | None) -> tuple[
 
 
 _APPOSITION_BEFORE = re.compile(r"<[ER]\d+>\s*,[^,;]*$")
+# a participle's agent: "launched this week by", "creada por" (not "por primera vez", "por su parte")
+_AGENT_BEFORE = re.compile(
+    r"\b(?:\w+(?:ed|ada|ado|adas|ados|ida|ido|idas|idos)|run|led|held|owned|built|set up|spun off)\s+(?:[\w-]+\s+){0,3}?(?:by|por)\s[^,;]*$",
+    re.I,
+)
 
 
 LISTED_PARTIES = re.compile(r"<E\d+>(?:\s*,\s*<E\d+>)*,?\s+(?:and|y|e)\s+<E\d+>")
