@@ -41,7 +41,16 @@ def money_context(sentence: str, start: int, end: int, floor: int = 0) -> tuple[
         is_deal = bool(cues["valued_deal"].search(wide)) and hit.group(0).lower().startswith(("valu", "valor"))
     if cues["after"].match(sentence[end : end + 30]):
         is_deal = False
-    return is_deal, bool(cues["total"].search(before)) or _own_commitment(sentence, start, end)
+    total_to = _TOTAL_TO.search(sentence[max(floor, start - 120) : start])
+    return is_deal, bool(cues["total"].search(before) or total_to) or _own_commitment(sentence, start, end)
+
+
+# "bringing the total value of its contracts with the ChatGPT maker to about $22.4 billion", "elevando el
+# valor total de sus acuerdos a 22.400 millones": the sum reached, told too far from the figure for the window
+_TOTAL_TO = re.compile(
+    r"\b(?:total|totales)\b[^.;$€<]{0,90}?\s(?:to|a|hasta)\s+(?:about |around |some |roughly |nearly |unos |unas |alrededor de |cerca de )?$",
+    re.I,
+)
 
 
 # "its $4 billion investment", "su inversión de 4.000 millones": the party's whole commitment, which beats
@@ -97,7 +106,11 @@ def _figure_kinds() -> dict[str, re.Pattern[str]]:
     macros = cue_table()["trigger_macros"]
     compute = "|".join((macros["CLOUD"], macros["CLOUD_ES"], macros["CHIPS"], macros["CHIPS_ES"]))
     return {
-        "purchase": re.compile(rf"\s*(?:worth\s+)?(?:of|de|en)\s+(?:[\w-]+\s+){{0,3}}?(?:{compute})(?!\w)", re.I),
+        # the compute words must be the figure's own ("$8bn in Anthropic and whose chips" starts another clause)
+        "purchase": re.compile(
+            rf"\s*(?:worth\s+)?(?:of|de|en)\s+(?:(?!(?:and|y|que|which|whose|cuy[oa]s?|but|pero)\s)[\w-]+\s+){{0,3}}?(?:{compute})(?!\w)",
+            re.I,
+        ),
         "equity": re.compile(r"\s*(?:in|of|en|de)\s+(?:\S+\s+){0,3}?(?:common stock|preferred stock|stock|shares|equity|acciones|capital)\b", re.I),
         "invested": re.compile(r"\b(?:invest\w*|invert\w*|invier\w*|invirt\w*|stake|participación)\s+(?:\S+\s+){0,2}?$", re.I),
     }

@@ -10,7 +10,14 @@ import logging
 import re
 from functools import lru_cache
 
-from extractors.company_table import CompanyMatch, alternation, canonical_name, known_companies, reference_words
+from extractors.company_table import (
+    CompanyMatch,
+    alternation,
+    canonical_name,
+    company_table,
+    known_companies,
+    reference_words,
+)
 from extractors.leaders import leader_descriptions
 
 logger = logging.getLogger(__name__)
@@ -82,9 +89,16 @@ def clean_unknown(name: str, stop: frozenset[str]) -> str | None:
     if not words:
         return None
     name = " ".join(words)
-    if name in stop or len(name) < 2:
+    if name in stop or len(name) < 2 or name.lower() in _descriptor_words():
         return None
     return name
+
+
+@lru_cache(maxsize=1)
+def _descriptor_words() -> frozenset[str]:
+    """"Riad", "Saudí", "Redmond": words the table uses to describe a company (its city, nationality, products)
+    describe; on their own they never name another organisation that could be a deal's party."""
+    return frozenset(d.lower() for c in company_table().descriptors.values() for d in c)
 
 
 def _unknown_organisations(text: str) -> list[CompanyMatch]:

@@ -37,6 +37,10 @@ def context_words(doc: str, names: list, sentences: list[tuple[int, int]], refs:
     return bag
 
 
+def _table_words(name: str) -> set[str]:
+    return {w.lower() for d in company_descriptors(name) for w in re.findall(r"\w+", d)}
+
+
 def _role_fits(name: str, role: str | None, roles_of: dict[str, frozenset[str]]) -> bool:
     if role is None:
         return True
@@ -69,6 +73,9 @@ def _rank_antecedents(ref: Reference, before: list[str], earlier: list[str], rol
     descriptors = [w for d in descriptors for w in re.findall(r"\w+", d) if len(w) > 2]
     if descriptors:
         described = [n for n in fitting if all(w in bag.get(n, ()) for w in descriptors)]
+        # "la compañía saudí" after "chips de Nvidia en Arabia Saudí": the company the table itself describes
+        # so comes before one that merely stood near the word
+        described.sort(key=lambda n: not all(w in _table_words(n) for w in descriptors))
         if not described:
             # "el gigante de Redmond" before any name: the table's descriptors may single one company out
             described = [n for n in companies_described_by(descriptors) if _role_fits(n, ref.role, roles_of)][:1]

@@ -34,6 +34,22 @@ _ANOTHER_ORGANISATION = re.compile(
 )
 
 
+# "Amazon, su principal accionista, que ha invertido $8bn en Anthropic": the company the apposition's
+# owner put money in, named later in the same sentence
+_INVESTED_IN = re.compile(
+    r"\b(?:invest|invert|invirt|inviert|backed|respald|financ)\w*\b[^<.;]{0,40}?(?:<M\d+>[^<.;]{0,20}?)?\b(?:in|into|en)\s+(<E\d+>)",
+    re.I,
+)
+
+
+def _invested_later(sent: Sentence, after: int, s_name: str | None) -> str | None:
+    found = _INVESTED_IN.search(sent.masked, after)
+    if found is None:
+        return None
+    name = sent.tokens[found.group(1)].resolve()
+    return name if name and name != s_name else None
+
+
 @lru_cache(maxsize=1)
 def _chip_maker_slot() -> re.Pattern[str]:
     """Text ending in "chips from", "GPUs made by", "chips de": the next organisation is a chip's maker."""
@@ -114,7 +130,7 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list
             if o_name is None and s_token and re.fullmatch(r"\s*,\s*", sent.masked[token_end(sent, s_token) : m.start("O")]):
                 # "Amazon, its largest backer, ...": in apposition "its" cannot be Amazon itself; it is the
                 # organisation the article is about
-                o_name = next((c for c in o_mention.salient if c != s_name), None)
+                o_name = _invested_later(sent, m.end(), s_name) or next((c for c in o_mention.salient if c != s_name), None)
             if o_name is None:
                 return []
         if not o_name:
