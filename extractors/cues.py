@@ -30,6 +30,7 @@ from extractors.money_cues import (
     money_context,
     percent_is_not_stake,
     undisclosed_shares,
+    without_non_stake_percents,
 )
 from extractors.status_cues import attributed_to_media, is_negated, status_of
 
@@ -52,6 +53,7 @@ __all__ = [
     "status_of",
     "triggers",
     "type_cues_near",
+    "without_non_stake_percents",
     "without_own_facilities",
     "undisclosed_shares",
     "word_lists",

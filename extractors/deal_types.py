@@ -19,6 +19,10 @@ PAYEE_ROLES = {
 
 def by_roles(types: set[str], a: str, b: str, roles_of) -> tuple[str, str, str] | None:
     """Type and direction of a symmetric statement ("A signs a deal with B") from the parties' roles."""
+    if "government" in roles_of.get(a, frozenset()) | roles_of.get(b, frozenset()):
+        # "un acuerdo con la Administración para reanudar esas ventas": a government's agreement with a company
+        # is policy (export licences, a cut of sales) unless the wording itself says it buys
+        return None
     compute = PAYEE_ROLES["cloud_contract"] | PAYEE_ROLES["chip_supply"]
     one_seller = bool(roles_of.get(a, frozenset()) & compute) != bool(roles_of.get(b, frozenset()) & compute)
     order = [t for t in ("cloud_contract", "chip_supply") if t in types]

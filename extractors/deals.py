@@ -16,7 +16,9 @@ How it reads an article (the modules that do each step in brackets):
    this deal's.
 5. Figures told in a sentence of their own (``separate_figures``): "The order is worth $1.2bn" / "Su valor
    total podría alcanzar ..." goes to the one deal told last (sentences naming no organisation keep talking
-   about it); "SoftBank will contribute $30bn" is that investor's part of a round [figures].
+   about it); "SoftBank will contribute $30bn" is that investor's part of a round [figures]. A stake told
+   without its company ("days later the government took a 9.9% stake") is in the company of the investment
+   told just before [implied_stakes].
 6. Mentions of one (deal_type, payer, payee) are merged: an investor's own figure beats a round's, then the
    figure stated as a total ("its $4 billion investment") wins, then one the trigger captured, then the
    headline's, then the first [merge].
@@ -33,7 +35,13 @@ from datetime import datetime
 
 from extractors import cues, separate_figures
 from extractors.deal_records import Frame, Mention
-from extractors.figures import figure_for_previous, names_no_organisation, own_parts, own_payments
+from extractors.figures import (
+    figure_for_previous,
+    names_no_organisation,
+    own_parts,
+    own_payments,
+)
+from extractors.implied_stakes import objectless_stakes
 from extractors.language import detect_language
 from extractors.masking import mask, money_items, percent_items
 from extractors.mentions import article_mentions, sentence_mentions
@@ -77,6 +85,7 @@ def extract_deals(
         items += percent_items(doc, s, e)
         sent = mask(doc, s, e, items, in_headline=bool(title) and s < len(title))
         found = sentence_frames(sent, doc, triggers, roles_of, prev_subjects, order)
+        frames += objectless_stakes(sent, doc, found, last_frames, order)
         if not found:
             figure_for_previous(sent, last_frames)
             if names_no_organisation(sent):

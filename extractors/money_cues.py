@@ -21,7 +21,13 @@ def _money_cues() -> dict[str, re.Pattern[str]]:
         "before": re.compile(words_regex(m["not_deal_before"]), re.I),
         "after": re.compile(r"^[\s,]*" + words_regex(m["not_deal_after"]), re.I),
         "total": re.compile(words_regex(m["total_before"]), re.I),
-        "valued_deal": re.compile(rf"(?:{deal_nouns})\W+(?:[\w$€]+\W+){{0,3}}?(?:valued|valorad[oa]|worth)\b", re.I),
+        # "a $10bn contract, valued at", "un contrato plurianual de computación en la nube valorado en": the deal
+        # noun, then a few words or lower-case words of its own description (no name: "the deal with Anthropic,
+        # valued at" values Anthropic)
+        "valued_deal": re.compile(
+            rf"(?:{deal_nouns})(?:\W+(?:[\w$€]+\W+){{0,3}}?|\s+(?-i:(?:(?!(?:with|con|between|entre)\s)[a-záéíóúñ-]+\s+){{4,7}}?))(?:valued|valorad[oa]|worth)\b",
+            re.I,
+        ),
     }
 
 
@@ -143,3 +149,14 @@ def percent_is_not_stake(text: str, start: int, end: int) -> bool:
     """"75% of OpenAI's profits", "up 62%", "un 78 % más", "a margin of 40%": a percentage that owns nothing."""
     after, before = _not_stake()
     return bool(after.match(text, end) or before.search(text[max(0, start - 40) : start]))
+
+
+_PERCENT_FIGURE = re.compile(r"(?<![\d.,])\d{1,3}(?:[.,]\d{1,2})?\s?(?:%|por ciento\b|percent\b|per cent\b)", re.I)
+
+
+def without_non_stake_percents(text: str) -> str:
+    """``text`` with the percentages that own nothing blanked out: "62% of its revenue" is no cue that a
+    statement is about a stake."""
+    return _PERCENT_FIGURE.sub(
+        lambda m: " " * len(m.group(0)) if percent_is_not_stake(text, m.start(), m.end()) else m.group(0), text
+    )

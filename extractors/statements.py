@@ -151,7 +151,11 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list
         return []
     if (o_mention and not o_mention.name) or (s_mention and not s_mention.name):
         confidence -= 0.1
-    near = cues.type_cues_near(doc, sent.to_document(m.start()), sent.to_document(m.end()), sent.start, sent.end)
+    # a share of revenue ("62% of its revenue") is no stake cue
+    near = cues.type_cues_near(
+        cues.without_non_stake_percents(doc[sent.start : sent.end]),
+        sent.to_document(m.start()) - sent.start, sent.to_document(m.end()) - sent.start,
+    )
     if trig.deal_type == "sym":
         if "investment" in near and not near & set(PAYEE_ROLES):
             return []  # "an agreement that leaves Microsoft with 27%": about a stake, not a purchase
