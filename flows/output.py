@@ -28,6 +28,13 @@ def _cell(value) -> str:
     return str(value)
 
 
+def _csv_cell(value):
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
+        items = value.tolist() if hasattr(value, "tolist") else value
+        return " ".join(str(v) for v in items) if isinstance(items, list) else items
+    return value
+
+
 def _console() -> Console:
     # On a terminal rich fits the table to the window; piped or captured, it
     # would wrap at 80 columns, which folds every deal over several lines.
@@ -39,6 +46,8 @@ def print_frame(frame: pd.DataFrame, fmt: str = "table", title: str | None = Non
     if columns is not None:
         frame = frame[[c for c in columns if c in frame.columns]]
     if fmt == "csv":
+        # A list cell (source_urls) as one space-separated field, not numpy's multi-line repr.
+        frame = frame.apply(lambda column: column.map(_csv_cell))
         frame.to_csv(sys.stdout, index=False)
         return
     if fmt == "json":

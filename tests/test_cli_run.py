@@ -42,6 +42,8 @@ def test_run_then_list_deals_and_alerts(tmp_path, env):
     by_company = list(csv.DictReader(io.StringIO(
         dealwatch("deals", "--db", db, "--company", company.upper(), "--format", "csv", env=env).stdout)))
     assert by_company and all(company in (row["payer"], row["payee"]) for row in by_company)
+    # a list cell is one field of space-separated URLs, not a multi-line repr
+    assert all(url.startswith("http://") for row in by_company for url in row["source_urls"].split(" "))
 
     typed = json.loads(dealwatch("deals", "--db", db, "--type", "investment", "--format", "json", env=env).stdout)
     assert typed and {d["deal_type"] for d in typed} == {"investment"}
