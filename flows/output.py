@@ -5,10 +5,20 @@ from __future__ import annotations
 import math
 import sys
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+
+def _as_list(value) -> list | None:
+    """The items of a list cell (a Python list or the numpy array DuckDB hands pandas), else None."""
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return None
 
 
 def _cell(value) -> str:
@@ -20,8 +30,8 @@ def _cell(value) -> str:
         if abs(value) >= 1e6:
             return f"{value / 1e6:,.1f}M".replace(".0M", "M")
         return f"{value:g}"
-    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
-        items = value.tolist() if hasattr(value, "tolist") else value
+    items = _as_list(value)
+    if items is not None:
         return "\n".join(str(v) for v in items)
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d %H:%M")
@@ -29,10 +39,8 @@ def _cell(value) -> str:
 
 
 def _csv_cell(value):
-    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
-        items = value.tolist() if hasattr(value, "tolist") else value
-        return " ".join(str(v) for v in items) if isinstance(items, list) else items
-    return value
+    items = _as_list(value)
+    return value if items is None else " ".join(str(v) for v in items)
 
 
 def _console() -> Console:
