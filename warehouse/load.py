@@ -84,6 +84,8 @@ def insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) 
 
 
 def insert_fetch_log(con: duckdb.DuckDBPyConnection, entries: Iterable[FetchLogEntry], run_id: str) -> int:
+    """Append a run's fetch log. A plain insert: the log has no key (DuckDB refuses
+    ``insert or ignore`` without one), and every run adds its own lines."""
     now = datetime.now(timezone.utc)
     rows = [{"run_id": run_id, "url": e.url, "kind": e.kind, "status": e.status, "bytes": e.bytes,
              "ms": e.ms, "error": e.error, "logged_at": now} for e in entries]
@@ -97,6 +99,3 @@ def insert_fetch_log(con: duckdb.DuckDBPyConnection, entries: Iterable[FetchLogE
         con.unregister("incoming_log")
     return len(frame)
 
-
-def stored_article_urls(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {row[0] for row in con.execute("select url from raw_articles").fetchall()}
