@@ -8,7 +8,7 @@ import re
 from functools import lru_cache
 
 from extractors import cues
-from extractors.deal_records import Frame, MaskedMoney, Sentence
+from extractors.deal_records import Frame, MaskedMoney, Mention, Sentence
 from extractors.deal_types import PAYEE_ROLES, by_roles, settle_type
 from extractors.figures import gapped_payers, pick_money, respective_amounts
 from extractors.money import Money
@@ -90,6 +90,22 @@ def sentence_frames(sent: Sentence, doc: str, triggers, roles_of, prev_subjects:
     ]
 
 
+# between a name and the possessive of its apposition: "Amazon, its largest backer", "Nvidia, uno de sus backers"
+_APPOSITION_TO_POSSESSIVE = re.compile(r"\s*,\s*(?:(?:one|uno|una)\s+(?:of|de)\s+(?:the\s+)?)?", re.I)
+
+
+def _main_subject(sent: Sentence, before_token: str, exclude: str) -> str | None:
+    """The first organisation named in subject position in the sentence, before ``before_token``."""
+    for _, _, token in sent.token_spans:
+        if token == before_token:
+            return None
+        obj = sent.tokens[token]
+        if isinstance(obj, Mention) and obj.name and obj.kind == "E" and obj.subject_ok and obj.referring \
+                and not obj.weak and obj.name != exclude:
+            return obj.name
+    return None
+
+
 def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list[Frame]:
     """The frames of one trigger match: none when its parties are no deal's parties, else one per payer."""
     o_mention = sent.tokens[m.group("O")] if m.groupdict().get("O") else None
@@ -125,9 +141,14 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list
             if o_name is None:
                 return []
         elif not o_name and o_mention.ref_kind == "possessive":
-            # "as OpenAI buys its chips": "its" is another party only if that party was named in the sentence
-            o_name = next((c for c in o_mention.local if c != s_name), None)
-            if o_name is None and s_token and re.fullmatch(r"\s*,\s*", sent.masked[token_end(sent, s_token) : m.start("O")]):
+            in_apposition = bool(s_token) and bool(
+                _APPOSITION_TO_POSSESSIVE.fullmatch(sent.masked[token_end(sent, s_token) : m.start("O")]))
+            # "as OpenAI buys its chips": "its" is another party only if that party was named in the sentence;
+            # in apposition ("A invested in B, which it used to buy chips from C, one of its backers") it is the
+            # sentence's main subject, the organisation the sentence is about
+            o_name = (_main_subject(sent, s_token, s_name) if in_apposition else None) or next(
+                (c for c in o_mention.local if c != s_name), None)
+            if o_name is None and in_apposition:
                 # "Amazon, its largest backer, ...": in apposition "its" cannot be Amazon itself; it is the
                 # organisation the article is about
                 o_name = _invested_later(sent, m.end(), s_name) or next((c for c in o_mention.salient if c != s_name), None)

@@ -85,3 +85,54 @@ def print_run_summary(summary) -> None:
         markup=False)
     for url, error in summary.feed_errors.items():
         console.print(Text.assemble(("feed failed ", "yellow"), f"{url}: {error}"))
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def print_eval_report(report: dict) -> None:
+    """``dealwatch eval``'s table format: scores, accuracy, alerts, then each miss and extra."""
+    console = _console()
+    scores = Table(title=f"extraction scores: {report['corpus']}", header_style="bold")
+    for column in ("scope", "precision", "recall", "f1", "tp", "fp", "fn", "core recall"):
+        scores.add_column(column, justify="left" if column == "scope" else "right")
+    rows = [("overall", report["overall"])]
+    rows += [(f"type {name}", counts) for name, counts in report["by_deal_type"].items()]
+    rows += [(f"language {name}", counts) for name, counts in report["by_language"].items()]
+    for scope, counts in rows:
+        core = counts.get("core_recall")
+        scores.add_row(scope, _percent(counts["precision"]), _percent(counts["recall"]), _percent(counts["f1"]),
+                       str(counts["tp"]), str(counts["fp"]), str(counts["fn"]),
+                       "" if "core_total" not in counts else f"{_percent(core)} ({counts['core_found']}/{counts['core_total']})")
+    console.print(scores)
+    difficulty = ", ".join(f"{level} {d['found']}/{d['total']} ({_percent(d['recall'])})"
+                           for level, d in report["recall_by_difficulty"].items())
+    accuracy = ", ".join(f"{name} {a['right']}/{a['total']} ({_percent(a['share'])})"
+                         for name, a in report["accuracy"].items())
+    console.print(f"recall by difficulty: {difficulty}", markup=False)
+    console.print(f"accuracy of matched deals: {accuracy}", markup=False)
+    console.print(f"deals from distractor articles: {report['distractor_deals']}", markup=False)
+    alerts = report.get("alerts_batch2")
+    if alerts:
+        console.print(f"batch-2 alerts: {alerts['matched']}/{alerts['expected']} expected raised, "
+                      f"{len(alerts['unexpected'])} unexpected ({alerts['raised']} raised)", markup=False)
+        for alert in alerts["missing"]:
+            console.print(f"  missing alert {_deal_line(alert)}", markup=False)
+        for alert in alerts["unexpected"]:
+            console.print(f"  unexpected alert {_deal_line(alert)}", markup=False)
+    for deal in report["missed"]:
+        console.print(f"missed {deal['difficulty']} {_deal_line(deal)}", markup=False)
+    for deal in report["extra"]:
+        console.print(f"extra {_deal_line(deal)} from {' '.join(deal['articles'])}", markup=False)
+    for pair in report["wrong_values"]:
+        gold, found = pair["gold"], pair["found"]
+        wrong = ", ".join(f"{name} {found.get(name)!r} (gold {gold.get(name)!r})" for name in pair["wrong"])
+        console.print(f"wrong {_deal_line(gold)}: {wrong}", markup=False)
+    failures = report.get("missed_targets", [])
+    console.print("targets: all met" if not failures else "targets missed: " + "; ".join(failures), markup=False)
+
+
+def _deal_line(deal: dict) -> str:
+    text = f"{deal.get('alert_type', '')} {deal['deal_type']} {deal['payer']} -> {deal['payee']}".strip()
+    return text + (f" [{deal['field']}]" if deal.get("field") else "")
