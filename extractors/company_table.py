@@ -55,6 +55,8 @@ class CompanyTable:
     product_owner: dict[str, str]
     epithets: dict[str, tuple[str, ...]]
     refs: dict
+    variants: re.Pattern[str] | None  # spacing and case variants of names of several parts ("Mercadolibre", "Softbank")
+    by_squashed: dict[str, str]  # squashed alias ("mercadolibre") -> canonical
 
 
 @lru_cache(maxsize=1)
@@ -83,9 +85,32 @@ def company_table() -> CompanyTable:
     descriptive = re.compile(rf"(?<![\w])(?:(?:the|el|la)\s+)?(?:{alternation(descriptive_aliases)})(?![\w])", re.I)
     products = re.compile(rf"(?<![\w])(?:{alternation(product_owner)})(?=\d*(?![\w]))\d*")
     epithets = {c["name"]: tuple(c["epithets"]) for c in data["companies"] if c.get("epithets")}
+    variants, by_squashed = _variant_pattern({a: n for a, n in by_alias.items() if a not in ambiguous})
     return CompanyTable(
-        roles, descriptors, by_alias, folded, frozenset(ambiguous), names, descriptive, products, product_owner, epithets, refs
+        roles, descriptors, by_alias, folded, frozenset(ambiguous), names, descriptive, products, product_owner, epithets, refs,
+        variants, by_squashed,
     )
+
+
+def squash(name: str) -> str:
+    """"Mercado Libre", "MercadoLibre" and "mercado-libre" squash alike."""
+    return re.sub(r"[\s\-.’']+", "", name).casefold()
+
+
+def _variant_pattern(by_alias: dict[str, str]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    """Names of several parts ("Mercado Libre", "SoftBank", "OpenAI") as outlets also spell them: parts joined or
+    spaced, any case after a capital first letter ("MercadoLibre", "Softbank", "Open AI")."""
+    alternatives, by_squashed = [], {}
+    for alias, name in by_alias.items():
+        parts = re.sub(r"(?<=[a-záéíóúñ])(?=[A-ZÁÉÍÓÚÑ])", " ", alias).replace("-", " ").split()
+        if len(parts) < 2 or not alias[0].isupper() or len(squash(alias)) < 6 or not all(p.isalnum() for p in parts):
+            continue
+        by_squashed.setdefault(squash(alias), name)
+        alternatives.append(re.escape(parts[0][0]) + "(?i:" + r"[^\S\n-]?-?".join(re.escape(p) for p in parts)[1:] + ")")
+    if not alternatives:
+        return None, by_squashed
+    alternatives.sort(key=len, reverse=True)
+    return re.compile(rf"(?<![\w@/.-])(?:{'|'.join(alternatives)})(?![\w])"), by_squashed
 
 
 def reference_words() -> dict:
@@ -164,6 +189,9 @@ def canonical_name(name: str) -> str:
     return _strip_legal_suffixes(cleaned)
 
 
+_INVESTMENT_ARM = re.compile(r"[^\S\n]+(?:Ventures|Capital|Investments|Catalyst Fund|Venture Capital)(?![\w])")
+
+
 def known_companies(text: str) -> list[CompanyMatch]:
     """Every name, descriptive alias and product line of the table in ``text`` (overlaps not yet dropped)."""
     table = company_table()
@@ -175,7 +203,15 @@ def known_companies(text: str) -> list[CompanyMatch]:
             # "in Washington" is a place; "Washington state", "Washington Post" are not the government
             if word_before(text, m.start()) in _PREPOSITIONS or _AMBIGUOUS_TAIL.match(text[m.end() :]):
                 continue
-        found.append(CompanyMatch(name, m.start(), m.end(), surface, table.roles[name]))
+        # "AMD Ventures", "Nvidia Capital": the company's investment arm invests the company's money
+        arm = _INVESTMENT_ARM.match(text, m.end())
+        end = arm.end() if arm and f"{surface}{arm.group(0)}" not in table.by_alias else m.end()
+        found.append(CompanyMatch(name, m.start(), end, text[m.start() : end], table.roles[name]))
+    if table.variants is not None:
+        for m in table.variants.finditer(text):
+            name = table.by_squashed.get(squash(m.group(0)))
+            if name and m.group(0) not in table.by_alias:
+                found.append(CompanyMatch(name, m.start(), m.end(), m.group(0), table.roles[name]))
     for m in table.descriptive.finditer(text):
         name = table.by_folded_alias[m.group(0).lower()]
         found.append(CompanyMatch(name, m.start(), m.end(), m.group(0), table.roles[name]))

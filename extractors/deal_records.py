@@ -92,3 +92,4 @@ class Frame:
     round_figure: bool = False
     by_roles: bool = False  # a symmetric statement ("A signs a deal with B") whose type and direction the roles chose
     cloud_chips: bool = False  # chips told as bought from a cloud provider that rents them out: its cloud
+    lead: bool = False  # the payer is told as the one lead of the funding round ("led by X")

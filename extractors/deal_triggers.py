@@ -15,10 +15,17 @@ logger = logging.getLogger(__name__)
 
 # Tokens of the masked sentence the trigger patterns run over.
 ENTITY_TOKEN = r"<[ERQ]\d+>"  # E: named organisation or "the company"; R: pronoun; Q: product line
+# (C: a Spanish clitic, K: "esa capacidad"; only rows written for them take them as parties)
 _BUILTIN_MACROS = {
     # "the U.S. government", "la Administración": an article before a name belongs to the party
     "S": rf"(?:(?:the|el|la|los|las)\s+)?(?P<S>{ENTITY_TOKEN})",
     "O": rf"(?:(?:the|el|la|los|las)\s+)?(?P<O>{ENTITY_TOKEN})",
+    # a Spanish clitic ("comprarle", "le vendió"), a party only for the rows written for it
+    "CL": r"(?P<O><C\d+>)",
+    # compute told before by a demonstrative ("esa capacidad"), a party only for the rows written for it
+    "CAP": r"(?P<O><K\d+>)",
+    # chips told before ("another 50,000 of the chips"), a party (their maker) only for the rows written for it
+    "CHIPREF": r"(?P<O><H\d+>)",
     "M": r"(?P<M><M\d+>)",
     "P": r"(?P<P><P\d+>)",
     # Gaps of up to 4 / 10 words that name no organisation; they take their own spaces, so "{_} in" and
@@ -27,6 +34,9 @@ _BUILTIN_MACROS = {
     "__": r"(?:\s*(?<!\S)(?!<E)\S+){0,10}?\s*?",
     # A gap of up to 10 words that opens no relative clause: "destinará X a Y", not "destinará X a los chips que compra a Y".
     "__c": r"(?:\s*(?<!\S)(?!<E|(?:que|that|which)\b)\S+){0,10}?\s*?",
+    # A gap of up to 10 words that stays in one clause: "buy the chips, and has urged them to favor processors
+    # from Huawei" buys nothing from Huawei.
+    "__k": r"(?:\s*(?<!\S)(?!<E|\S*[,;]\s+(?:and|y|e|but|pero|while|mientras)\b)\S+){0,10}?\s*?",
     # A gap inside one noun phrase: "Google's {_np} cloud" but not "Google for its data centers".
     "_np": r"(?:\s*(?<!\S)(?!<E|(?:for|to|in|into|at|on|with|from|by|para|por|en|a|al|con)\b)\S+){0,4}?\s*?",
 }

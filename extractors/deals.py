@@ -2,9 +2,13 @@
 
 How it reads an article (the modules that do each step in brackets):
 1. Split headline and text into sentences; find organisations (names, aliases, "the ChatGPT maker",
-   "la empresa que dirige Jensen Huang" [leaders]),
-   references ("the company", "it", "which", "su"), money and percentages [mentions, references, positions].
-2. Mask each sentence: organisations become <E..> (<R..> for pronouns, <Q..> for product lines), amounts
+   "la empresa que dirige Jensen Huang", leaders the article itself introduces [leaders]),
+   references ("the company", "la británica", "it", "which", "su", the clitic of "comprarle") [mentions, references,
+   positions], partners named by their relation to another ("from its new shareholder": whoever the deals told
+   so far make its shareholder [relations]), money and percentages; one name per organisation in the article
+   ("MercadoLibre" / "Mercado Libre", "SETT" for its long name, "Greenoaks" for "Greenoaks Capital") [name_folding].
+2. Mask each sentence: organisations become <E..> (<R..> for pronouns, <Q..> for product lines, <C..> for a Spanish
+   clitic, which only the rows written for it take as a party), amounts
    <M..>, percentages <P..> [masking]. The trigger rows of ``data/deal_triggers.tsv`` run over the masked
    sentence; a row captures the object party and, when the subject is not captured, the nearest organisation
    in subject position to the left stands for it (or the previous sentence's subject) [statements, subjects].
@@ -34,9 +38,10 @@ import logging
 from datetime import datetime
 
 from extractors import cues, separate_figures
-from extractors.deal_records import Frame, Mention
+from extractors.deal_records import Frame, Mention, Sentence
 from extractors.figures import (
     figure_for_previous,
+    headline_figure,
     names_no_organisation,
     own_parts,
     own_payments,
@@ -48,7 +53,8 @@ from extractors.mentions import article_mentions, sentence_mentions
 from extractors.merge import merge_frames
 from extractors.money import find_money
 from extractors.records import DealMention
-from extractors.references import context_words
+from extractors.references import context_words, spends_raised_money
+from extractors.relations import capacity_mentions, chips_mentions, relational_mentions
 from extractors.rounds import Rounds
 from extractors.statements import sentence_frames
 
@@ -72,25 +78,35 @@ def extract_deals(
     monies = find_money(doc, language)
     memory: list[Mention] = []
     prev_subjects: list[str] = []
+    topic: str | None = None  # the subject of the sentence before, if it had one
     headline = {c.name for c in names if c.end <= len(title)}
     frames: list[Frame] = []
     last_frames: list[Frame] = []
-    contributed: list[tuple[object, object]] = []
+    contributed: list[tuple[object, object, int]] = []
     paid: list[tuple[object, object, int]] = []
     rounds = Rounds()  # the article's funding round: investors listed without naming its company again
+    headlines: list[Sentence] = []
     for order, (s, e) in enumerate(sentences):
-        mentions = sentence_mentions(doc, s, e, names, weak, refs, memory, prev_subjects, roles_of, bag, headline)
+        raiser = next((f.payee for f in reversed(frames) if f.deal_type == "investment"), None)
+        if raiser and spends_raised_money(doc[s:e]):
+            topic = raiser  # "La empresa destinará el dinero a ...": the company that raised it, not its last-named investor
+        mentions = sentence_mentions(doc, s, e, names, weak, refs, memory, prev_subjects, roles_of, bag, headline, topic)
+        mentions = relational_mentions(doc, mentions, frames)  # "from its new shareholder": the deals told so far
+        mentions = capacity_mentions(doc, s, e, mentions, frames)  # "para utilizar esa capacidad"
+        mentions = chips_mentions(doc, s, e, mentions, frames)  # "another 50,000 of the chips"
         items: list[tuple[int, int, object]] = [(m.start, m.end, m) for m in mentions]
-        items += money_items(doc, s, e, monies)
+        items += money_items(doc, s, e, monies, [(m.start, m.end) for m in mentions if m.name])
         items += percent_items(doc, s, e)
         sent = mask(doc, s, e, items, in_headline=bool(title) and s < len(title))
+        if sent.in_headline:
+            headlines.append(sent)
         found = sentence_frames(sent, doc, triggers, roles_of, prev_subjects, order)
         frames += objectless_stakes(sent, doc, found, last_frames, order)
         if not found:
             figure_for_previous(sent, last_frames)
             if names_no_organisation(sent):
                 found = last_frames  # "The contract runs five years." keeps talking about the deal before
-        contributed += [(sent.tokens[t], sent.tokens[m]) for t, m in separate_figures.contributions(sent.masked)]
+        contributed += [(sent.tokens[t], sent.tokens[m], order) for t, m in separate_figures.contributions(sent.masked)]
         paid += [(sent.tokens[t], sent.tokens[m], order) for t, m in separate_figures.payments(sent.masked)]
         frames += [f for f in found if f not in last_frames]
         frames += rounds.read(sent, doc, order)
@@ -107,8 +123,10 @@ def extract_deals(
         )
         if subject:
             prev_subjects = [subject] + [n for n in prev_subjects if n != subject]
+        topic = subject
     frames += own_parts(contributed, frames)
     own_payments(paid, frames)
+    frames += headline_figure(headlines, frames)
     deals = merge_frames(frames, cues.undisclosed_shares(doc))
     logger.debug("%d deal mentions from %d frames", len(deals), len(frames))
     return deals

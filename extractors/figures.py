@@ -39,9 +39,25 @@ def pick_money(sent: Sentence, match: re.Match[str]) -> tuple[Money | None, bool
     before = [m for m in monies if m[1] <= match.start()]
     if before:
         gap = sent.masked[before[-1][1] : match.start()]
+        # "amplía a <M1> su contrato con": a possessive before the deal noun is the deal's, no other party
+        gap = re.sub(r"<R\d+>", lambda t: "" if getattr(sent.tokens[t.group(0)], "ref_kind", "") == "possessive" else t.group(0), gap)
         if len(gap.split()) <= 4 and not re.search(r"<[ER]\d+>|[,;]", gap):
             return before[-1][2].money, before[-1][2].is_total
+    # "firma un contrato de <M> con X para alquilar ...", "signed a <M> contract under which ...": the one
+    # figure the sentence gives is the contract's value, however far the contract's terms run on
+    priced = [m for m in monies if _CONTRACT_PRICE.search(sent.masked[max(0, m[0] - 40) : m[0]])
+              or _PRICED_CONTRACT.match(sent.masked, m[1])]
+    if len(monies) == 1 and priced:
+        return priced[0][2].money, priced[0][2].is_total
     return None, False
+
+
+_CONTRACT_PRICE = re.compile(
+    r"\b(?:contrato|acuerdo|pedido|contract|deal|agreement|order)\s+(?:de|por|por valor de|valorado en|worth|valued at|of)\s+"
+    r"(?:unos |unas |about |around |some |roughly |hasta |up to |más de |more than )?$",
+    re.I,
+)
+_PRICED_CONTRACT = re.compile(r"[\s-]+(?:\w+[\s-]+)?(?:contract|deal|agreement|order)\b", re.I)
 
 
 _RESPECTIVELY = re.compile(r"\b(?:respectively|respectivamente)\b", re.I)
@@ -100,15 +116,19 @@ def names_no_organisation(sent: Sentence) -> bool:
     return not any(isinstance(obj, Mention) and obj.kind != "R" and not obj.weak for obj in sent.tokens.values())
 
 
-def own_parts(contributed: list[tuple[object, object]], frames: list[Frame]) -> list[Frame]:
-    """"SoftBank will contribute up to $30bn" after "a $40bn round led by SoftBank": the investor's own part."""
+def own_parts(contributed: list[tuple[object, object, int]], frames: list[Frame]) -> list[Frame]:
+    """"SoftBank will contribute up to $30bn" after "a $40bn round led by SoftBank": the investor's own part
+    (of the one round told so far: its other investments told later are not what it contributes to)."""
     extra: list[Frame] = []
-    for mention, figure in contributed:
+    for mention, figure, order in contributed:
         if not isinstance(mention, Mention) or not isinstance(figure, MaskedMoney) or not figure.is_deal:
             continue
         names = [mention.name] if mention.name else mention.candidates
         for name in names:
-            rounds = [f for f in frames if f.deal_type == "investment" and f.payer == name and (f.money is None or f.round_figure)]
+            rounds = [
+                f for f in frames
+                if f.deal_type == "investment" and f.payer == name and (f.money is None or f.round_figure) and f.order <= order
+            ]
             if len({f.payee for f in rounds}) == 1:
                 base = rounds[0]
                 extra.append(
@@ -133,3 +153,26 @@ def own_payments(paid: list[tuple[object, object, int]], frames: list[Frame]) ->
             continue
         for f in before:
             f.money, f.is_total = figure.money, figure.is_total
+
+
+def headline_figure(headlines: list[Sentence], frames: list[Frame]) -> list[Frame]:
+    """"Tesla, Samsung in $16.5bn chip pact" over a text that tells the deal without its figure: the headline's
+    one deal figure is the figure of the one deal told between two organisations the headline names (when the
+    headline's wording states no deal of its own)."""
+    if not headlines or any(f.in_headline for f in frames):
+        return []
+    figures = [t for h in headlines for t in h.tokens.values() if isinstance(t, MaskedMoney) and t.is_deal]
+    named = {n for h in headlines for t in h.tokens.values() if isinstance(t, Mention) and (n := t.resolve())}
+    if len(figures) != 1:
+        return []
+    told = {(f.deal_type, f.payer, f.payee) for f in frames if f.payer in named and f.payee in named}
+    if len(told) != 1:
+        return []
+    group = [f for f in frames if (f.deal_type, f.payer, f.payee) in told]
+    if any(f.money is not None for f in group):
+        return []
+    base, figure = group[0], figures[0]
+    return [
+        Frame(base.deal_type, base.payer, base.payee, base.status, base.evidence, figure.money, figure.is_total, None,
+              base.confidence, True, base.order, "headline figure", round_figure=figure.is_round)
+    ]

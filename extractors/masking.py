@@ -16,22 +16,40 @@ logger = logging.getLogger(__name__)
 _PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?(?:%|por ciento\b|percent\b|per cent\b)")
 
 
-def money_items(doc: str, s: int, e: int, monies: list[Money]) -> list[tuple[int, int, MaskedMoney]]:
-    """The amounts of doc[s:e] with what their context says: a deal figure or not, a total, a round's size."""
+def money_items(
+    doc: str, s: int, e: int, monies: list[Money], names: list[tuple[int, int]] = ()
+) -> list[tuple[int, int, MaskedMoney]]:
+    """The amounts of doc[s:e] with what their context says: a deal figure or not, a total, a round's size.
+
+    ``names`` are the spans of the organisations named there: their words are no cue ("Mercado Libre amplía a
+    3.200 millones" names a company, not a market)."""
     items = []
     floor = 0
     sentence = doc[s:e]
+    for start, end in names:
+        if s <= start and end <= e:
+            sentence = sentence[: start - s] + re.sub(r"\w", "_", sentence[start - s : end - s]) + sentence[end - s :]
     for money in monies:
         if not (s <= money.start and money.end <= e):
             continue
         is_deal, is_total = cues.money_context(sentence, money.start - s, money.end - s, floor)
         usd = to_usd(money.amount, money.currency)
+        if usd is None:
+            usd = _converted_after(doc, money, monies)  # "1 trillion won ($690 million)": the text's own rate
         if (usd if usd is not None else money.amount) >= cues.max_deal_amount():
             is_deal = False
         is_round = cues.is_round_figure(sentence, money.start - s, money.end - s)
         items.append((money.start, money.end, MaskedMoney(money, is_deal, is_total, is_round)))
         floor = money.end - s
     return items
+
+
+def _converted_after(doc: str, money: Money, monies: list[Money]) -> float | None:
+    """The dollar figure the text gives in brackets right after an amount in another currency, else None."""
+    for other in monies:
+        if other.currency == "USD" and re.fullmatch(r"\s*[(\[–—-]\s*(?:about |around |roughly |some |unos |alrededor de )?", doc[money.end : other.start]):
+            return other.amount
+    return None
 
 
 def mask(doc: str, start: int, end: int, items: list[tuple[int, int, object]], in_headline: bool) -> Sentence:

@@ -19,6 +19,7 @@ from extractors.companies import (
     organisation_nouns,
 )
 from extractors.deal_records import Mention
+from extractors.name_folding import fold_article_names
 from extractors.positions import classify, next_word, previous_word
 from extractors.references import reference_mention, salience_order
 
@@ -55,6 +56,22 @@ def _is_modifier(doc: str, end: int) -> bool:
     return next_word(doc, end) in cues.word_lists()["modifier_heads_after"]
 
 
+def _opens_clause(doc: str, prev: Mention, m: Mention) -> bool:
+    """"Según fuentes cercanas a la compañía, Mercado Libre baraja ...": a description after a preposition ends
+    an adverbial phrase and the name after the comma opens the clause (an apposition would close with a comma)."""
+    if not m.name and "," in doc[prev.end : m.start] and _REPORTING_VERB.match(doc, m.end):
+        return True  # "with participation from X, the company said": the description is the reporting clause's subject
+    return (
+        not prev.name and not prev.subject_ok and "," in doc[prev.end : m.start]
+        and not re.match(r"\s*[,)(]", doc[m.end :])
+    )
+
+
+_REPORTING_VERB = re.compile(
+    r"\s+(?:said|says|told|added|noted|announced|confirmed|dijo|afirmó|explicó|señaló|indicó|informó|anunció|añadió|confirmó)\b"
+)
+
+
 def _merge_adjacent(doc: str, mentions: list[Mention]) -> list[Mention]:
     """"Microsoft's Azure", "Amazon Web Services (AWS)", "Trainium and Inferentia": one party, one token."""
     merged: list[Mention] = []
@@ -62,11 +79,13 @@ def _merge_adjacent(doc: str, mentions: list[Mention]) -> list[Mention]:
         prev = merged[-1] if merged else None
         if (
             prev is not None
-            and "R" not in (prev.kind, m.kind)
-            and "Q" not in (prev.kind, m.kind)
+            and not {"R", "Q", "C", "K"} & {prev.kind, m.kind}
             and re.fullmatch(r"\s*(?:'s|’s)?\s*(?:,|and|y|&|\()?\s*", doc[prev.end : m.start])
         ):
             a, b = prev.resolve(), m.resolve()
+            if _opens_clause(doc, prev, m):
+                merged.append(m)
+                continue
             if a and b and a == b or (not prev.name and m.name in prev.candidates) or (not m.name and prev.name in m.candidates):
                 name = prev.name or m.name
                 end = m.end + (1 if doc[m.end : m.end + 1] == ")" and "(" in doc[prev.end : m.start] else 0)
@@ -87,6 +106,7 @@ def article_mentions(doc: str, language: str | None) -> tuple[list, list, list[R
     """Named organisations, unvouched capitalised names, references, and the roles each organisation plays."""
     names = find_companies(doc, language)
     weak = find_name_candidates(doc, names)
+    names, weak = fold_article_names(doc, names, weak)
     refs = find_references(doc, language, names)
     roles_of: dict[str, frozenset[str]] = {}
     for c in names:
@@ -94,7 +114,9 @@ def article_mentions(doc: str, language: str | None) -> tuple[list, list, list[R
     return names, weak, refs, roles_of
 
 
-def sentence_mentions(doc, s, e, names, weak, refs, memory, prev_subjects, roles_of, bag, headline) -> list[Mention]:
+def sentence_mentions(
+    doc, s, e, names, weak, refs, memory, prev_subjects, roles_of, bag, headline, topic: str | None = None
+) -> list[Mention]:
     """The parties of doc[s:e] in order: names (facilities left out), then references resolved against them
     and against ``memory`` (the organisations of earlier sentences)."""
     found: list[Mention] = []
@@ -116,18 +138,48 @@ def sentence_mentions(doc, s, e, names, weak, refs, memory, prev_subjects, roles
             start = _descriptor_start(doc, s, c.start)
             if cues.names_a_facility(doc, c.end, organisation_nouns()):
                 continue
-            mention = Mention(start, c.end, "E", c.name, [], subject_ok or start < c.start, True, weak=True)
+            # "adquiere el 20% de la startup X": a description after a preposition is no subject either
+            described = start < c.start and previous_word(doc, start) not in cues.word_lists()["prepositions"]
+            mention = Mention(start, c.end, "E", c.name, [], subject_ok or described, True, weak=True)
             mention.recurring = sum(1 for w in weak if w.name == c.name) > 1
             found.append(mention)
+    found.sort(key=lambda m: m.start)
+    found = _swallow_maker_appositions(doc, e, found)
     earlier = salience_order(memory, headline)
-    inside = [r for r in refs if s <= r.start and r.end <= e]
+    inside = [r for r in refs if s <= r.start and r.end <= e and not any(m.start < r.start < m.end for m in found)]
     # Definite references first, merged with the names they stand beside ("Anthropic, the startup"),
     # so that pronouns then see one party per organisation.
-    for passes in (("definite",), ("relative", "object_relative", "recipient", "subject", "possessive")):
+    for passes in (("definite",), ("relative", "object_relative", "recipient", "subject", "possessive", "clitic")):
         for r in (r for r in inside if r.kind in passes):
-            mention = reference_mention(doc, r, found, prev_subjects, earlier, roles_of, bag)
+            mention = reference_mention(doc, r, found, prev_subjects, earlier, roles_of, bag, topic)
             if mention is not None:
                 found.append(mention)
                 found.sort(key=lambda m: m.start)
         found = _merge_adjacent(doc, found)
     return found
+
+
+# "Anysphere, the maker of the Cursor assistant,", "Helsing, la empresa detrás de ...,": an apposition that says
+# what a company makes or runs; a name inside it is a product or a unit, never a party of the sentence's deal.
+_MAKER_APPOSITION = re.compile(
+    r",\s+(?:the|its|la|el|su)\s+(?:[\w'’-]+\s+){0,3}?"
+    r"(?:(?:maker|makers|developer|creator|owner|operator|parent|company|start-?up|firm|group"
+    r"|empresa|compañía|firma|startup)\s+(?:of|behind|detrás\s+del?|responsable\s+del?)"
+    r"|(?:creadora?|desarrolladora?|dueña|dueño|propietaria|propietario|matriz|fabricante)\s+del?)"
+    r"\s+[^,;:()]{1,80}?,",
+    re.I,
+)
+
+
+def _swallow_maker_appositions(doc: str, end: int, mentions: list[Mention]) -> list[Mention]:
+    out: list[Mention] = []
+    swallowed_to = -1
+    for m in mentions:
+        if m.start < swallowed_to:
+            continue
+        match = _MAKER_APPOSITION.match(doc, m.end, end) if m.name and m.kind == "E" else None
+        if match:
+            swallowed_to = match.end()
+            m = replace(m, end=match.end() - 1)  # the closing comma stays: "<E0>, is in talks ..."
+        out.append(m)
+    return out

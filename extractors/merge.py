@@ -32,11 +32,18 @@ def merge_frames(frames: list[Frame], undisclosed_shares: bool = False) -> list[
     groups: dict[tuple[str, str, str], list[Frame]] = {}
     for f in frames:
         groups.setdefault((f.deal_type, f.payer, f.payee), []).append(f)
-    # a round's size is one investor's amount only when that investor is the round's only named backer
+    # a round's size is one investor's amount only when that investor is the round's only named backer or its
+    # one lead
     backers: dict[str, set[str]] = {}
+    leads: dict[str, set[str]] = {}
+    lead_figures: dict[tuple[str, str], set[float]] = {}  # the rounds each lead is told leading, by their size
     for f in frames:
         if f.deal_type == "investment":
             backers.setdefault(f.payee, set()).add(f.payer)
+            if f.lead:
+                leads.setdefault(f.payee, set()).add(f.payer)
+                if f.money is not None and f.round_figure:
+                    lead_figures.setdefault((f.payee, f.payer), set()).add(f.money.amount)
     mentions = []
     for (deal_type, payer, payee), group in groups.items():
         group.sort(key=lambda f: f.order)
@@ -58,8 +65,16 @@ def merge_frames(frames: list[Frame], undisclosed_shares: bool = False) -> list[
         for f in group:
             confidence *= 1.0 - f.confidence
         money = best.money
-        if best.round_figure and (undisclosed_shares or len(backers.get(payee, ())) > 1):
-            money = None  # "a $10bn round led by X with Y and Z": X's own part is not told
+        # "raised $900m in a round led by X" and "is raising $2bn in a round led by Y": two rounds, one lead each
+        other_leads = leads.get(payee, set()) - {payer}
+        sole_lead = payer in leads.get(payee, set()) and all(
+            lead_figures.get((payee, other)) and money is not None and money.amount not in lead_figures[(payee, other)]
+            for other in other_leads
+        )
+        if best.round_figure and (undisclosed_shares or (len(backers.get(payee, ())) > 1 and not sole_lead)):
+            # "a $10bn round with X, Y and Z": no one's own part is told; the round goes by its one lead's name
+            # ("a $10bn round led by X with Y and Z": X's), unless the article says the parts are not given
+            money = None
         mentions.append(
             DealMention(
                 deal_type=deal_type,

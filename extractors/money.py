@@ -52,6 +52,7 @@ class _Vocabulary:
     case_sensitive_scales: frozenset[str]
     number_words: dict[str, int]
     qualifier_of: dict[str, str]
+    units: dict[str, tuple[float, str]]  # lower-cased abbreviation -> (factor, currency): "mdd"
 
 
 _NUM = r"\d{1,3}(?:[.,\u00a0\u202f]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
@@ -76,16 +77,22 @@ def _vocabulary() -> _Vocabulary:
     word_prefixes = [p for p in prefixes if p.isalpha()]
     symbol_prefixes = [p for p in prefixes if not p.isalpha()]
     suffix_words = [s["word"] for s in data["currency_suffixes"]]
+    units = {u["word"].lower(): (float(u["factor"]), u["currency"]) for u in data["units"]}
+    spanish_millions = [w for w in spaced if scales[w.lower()] == (1e6, "es")]
     pattern = re.compile(
         rf"(?:(?<![A-Za-z0-9])(?P<pre>{_alternation(word_prefixes)})[ \u00a0]?(?=\d)"
         rf"|(?P<sym>{_alternation(symbol_prefixes)})[ \u00a0]?(?=[\d\w]))?"
-        rf"(?:(?<![\d.,])(?P<num>{_NUM})(?:\s?(?:-|–|—|to|a)\s?(?P<num2>{_NUM}))?"
+        # Mexican wording writes the thousands of millions as a word: "mil 200 millones" (1,200 million),
+        # "8 mil 700 mdd" (8,700 million)
+        rf"(?:(?<![\w.,])(?P<mil>(?:\d{{1,3}}\s+)?mil\s+\d{{1,3}})(?=\s+(?i:{_alternation(spanish_millions + list(units))})(?![\w]))"
+        rf"|(?<![\d.,])(?P<num>{_NUM})(?:\s?(?:-|–|—|to|a)\s?(?P<num2>{_NUM}))?"
         rf"|(?<![\w])(?P<word>(?i:{_alternation(list(number_words))}))(?=\s+(?i:{_alternation(spaced)})(?![\w]))"
         rf"|(?<![\d.,]\s)(?<![\w])(?P<bare>(?i:mil\s+millones))(?![\w]))"
-        rf"(?:(?P<spaced>\s+(?i:{_alternation(spaced + spaced_abbrev)})(?![\w]))"
+        rf"(?:(?P<unit>\s?(?i:{_alternation(list(units))}))(?![A-Za-z])"
+        rf"|(?:(?P<spaced>\s+(?i:{_alternation(spaced + spaced_abbrev)})(?![\w]))"
         rf"|(?P<att>{_alternation([w for w in attached if w not in sensitive])}"
         rf"|{_alternation([w for w in attached if w in sensitive])})(?![A-Za-z]))?"
-        rf"(?P<suffix>(?:\s+(?i:de|of))?\s*(?P<suf>(?i:{_alternation(suffix_words)}))(?![A-Za-z]))?"
+        rf"(?P<suffix>(?:\s+(?i:de|of))?\s*(?P<suf>(?i:{_alternation(suffix_words)}))(?![A-Za-z]))?)"
     )
     qualifier_of = {}
     for kind, words in data["qualifiers"].items():
@@ -110,6 +117,7 @@ def _vocabulary() -> _Vocabulary:
         case_sensitive_scales=frozenset(sensitive),
         number_words={k.lower(): v for k, v in number_words.items()},
         qualifier_of=qualifier_of,
+        units=units,
     )
 
 
@@ -157,6 +165,8 @@ def _scale_of(voc: _Vocabulary, word: str | None) -> tuple[float, str | None]:
 
 def _currency_of(voc: _Vocabulary, m: re.Match[str]) -> tuple[str | None, str | None]:
     """ISO code and the language the currency word implies (None for symbols)."""
+    if m.group("unit"):
+        return voc.units[m.group("unit").strip().lower()][1], "es"
     if m.group("suf"):
         currency, lang = voc.suffixes[" ".join(m.group("suf").lower().split())]
         return currency, lang
@@ -180,12 +190,17 @@ def find_money(text: str, language: str | None = None) -> list[Money]:
             continue
         scale_word = m.group("spaced") or m.group("att")
         factor, scale_lang = _scale_of(voc, scale_word)
+        if m.group("unit"):
+            factor, scale_lang = voc.units[m.group("unit").strip().lower()][0], "es"
         start, end = m.start(), m.end()
         if text[end - 1].isspace():
             end = len(text[:end].rstrip())
         high: Decimal | None = None
         if m.group("bare"):
             number, factor = Decimal(1), _scale_of(voc, m.group("bare"))[0]
+        elif m.group("mil"):
+            thousands, _, rest = m.group("mil").rpartition("mil")
+            number = Decimal(int(thousands or 1)) * 1000 + Decimal(int(rest))
         elif m.group("word"):
             number = Decimal(voc.number_words[m.group("word").lower()])
         else:

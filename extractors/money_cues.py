@@ -42,6 +42,8 @@ def money_context(sentence: str, start: int, end: int, floor: int = 0) -> tuple[
     before = sentence[window_start:start]
     is_deal = True
     hit = cues["before"].search(before)
+    if hit and _SPEND_ON.search(before) and _ON_SOMETHING.match(sentence, end):
+        hit = None  # "weighing spending up to $14bn on Nvidia's processors": a purchase, not a budget
     if hit:
         wide = sentence[max(0, window_start - 40) : start]
         is_deal = bool(cues["valued_deal"].search(wide)) and hit.group(0).lower().startswith(("valu", "valor"))
@@ -49,6 +51,15 @@ def money_context(sentence: str, start: int, end: int, floor: int = 0) -> tuple[
         is_deal = False
     total_to = _TOTAL_TO.search(sentence[max(floor, start - 120) : start])
     return is_deal, bool(cues["total"].search(before) or total_to) or _own_commitment(sentence, start, end)
+
+
+# "spending up to $14bn on", "gastará 2.000 millones en": the verb right before the figure, the thing bought after
+_SPEND_ON = re.compile(
+    r"\b(?:spending|spend|spends|spent|gastar|gastará|gastaría|gastarán|gastó|gasta)\s+(?:up to |about |roughly |around |some |"
+    r"as much as |more than |nearly |hasta |unos |unas |más de |cerca de |alrededor de )?$",
+    re.I,
+)
+_ON_SOMETHING = re.compile(r"\s+(?:on|en)\s")
 
 
 # "bringing the total value of its contracts with the ChatGPT maker to about $22.4 billion", "elevando el

@@ -14,8 +14,9 @@ from extractors.organisations import clean_unknown, find_companies, not_name_wor
 
 logger = logging.getLogger(__name__)
 
+# a name never runs over a line break: "... a AMD\n\nMercado Libre amplió" holds two names
 _CAPITALISED = re.compile(
-    r"(?<![\w'’.-])(?:[A-ZÁÉÍÓÚÑ][\w&-]*[\w&]|[A-Z])(?:\.[A-Za-z]{1,3})?(?:\s+(?:[A-ZÁÉÍÓÚÑ][\w&-]*[\w&]|AI|IA))*"
+    r"(?<![\w'’.-])(?:[A-ZÁÉÍÓÚÑ][\w&-]*[\w&]|[A-Z])(?:\.[A-Za-z]{1,3})?(?:[^\S\n]+(?:[A-ZÁÉÍÓÚÑ][\w&-]*[\w&]|AI|IA))*"
 )
 _PERSON_CONTEXT = re.compile(
     r"(?:chief executive|chief financial officer|CEO|CFO|founder|co-founder|president|chairman|analyst|consejero delegado|"

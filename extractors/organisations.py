@@ -18,7 +18,7 @@ from extractors.company_table import (
     known_companies,
     reference_words,
 )
-from extractors.leaders import leader_descriptions
+from extractors.leaders import article_leaders, leader_descriptions
 
 logger = logging.getLogger(__name__)
 
@@ -79,13 +79,32 @@ def _roles_for_noun(noun: str) -> frozenset[str]:
     return frozenset(role for key, role in _ROLE_OF_NOUN if key in noun.split() or noun == key or noun.startswith(key))
 
 
+def organisation_roles_of_words(name: str) -> frozenset[str]:
+    """Roles the words of an organisation's own name give: "Fondo de Inversión Pública" -> investor."""
+    words = {w.lower() for w in name.split()}
+    return frozenset(role for key, role in _ROLE_OF_NOUN if key in words and len(key) > 2)
+
+
+# the endings of English nationality adjectives ("Korean", "Japanese", "British", "Saudi", "Emirati")
+_DEMONYM = re.compile(r"(?:an|ese|ish|i)$")
+
+
 def clean_unknown(name: str, stop: frozenset[str]) -> str | None:
     """The name without stop words at its edges ("The Xyz" -> "Xyz"); None when nothing is left."""
     words = name.split()
-    while words and words[0] in stop:
-        words = words[1:]
-    while words and words[-1] in stop:
-        words = words[:-1]
+    # the longest stop phrase at each edge goes: "América Latina" is one place, not "América" and a "Latina"
+    while words:
+        head = next((k for k in range(len(words), 0, -1) if " ".join(words[:k]) in stop), 0)
+        if not head:
+            break
+        words = words[head:]
+    if len(words) > 1 and words[-1] in stop and _DEMONYM.search(words[-1]):
+        return None  # "South Korean", "North American": words before a nationality adjective qualify it, no firm
+    while words:
+        tail = next((k for k in range(len(words), 0, -1) if " ".join(words[-k:]) in stop), 0)
+        if not tail:
+            break
+        words = words[:-tail]
     if not words:
         return None
     name = " ".join(words)
@@ -136,6 +155,13 @@ def _drop_overlaps(matches: list[CompanyMatch]) -> list[CompanyMatch]:
 
 def find_companies(text: str, language: str | None = None) -> list[CompanyMatch]:
     """Organisations mentioned in ``text``, in order, without overlaps."""
-    known = sorted(known_companies(text) + leader_descriptions(text), key=lambda m: (-(m.end - m.start), m.start))
-    unknown = sorted(_unknown_organisations(text), key=lambda m: (-(m.end - m.start), m.start))
+    table_names = known_companies(text)
+    unknown = sorted(_unknown_organisations(text), key=_longest_first)
+    # leaders the article introduces ("Groq's chief executive Jonathan Ross") name their company later on
+    learnt = article_leaders(text, _drop_overlaps(sorted(table_names, key=_longest_first) + unknown))
+    known = sorted(table_names + leader_descriptions(text, learnt), key=_longest_first)
     return _drop_overlaps(known + unknown)
+
+
+def _longest_first(m: CompanyMatch) -> tuple[int, int]:
+    return -(m.end - m.start), m.start

@@ -14,6 +14,14 @@ logger = logging.getLogger(__name__)
 _RIVALS_OF = re.compile(r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:rivals?|competitors?|challengers?|peers?)\b", re.I)
 
 
+# "fondos como Khosla Ventures", "investors such as A and B": examples of investors are investors, whereas
+# "rivals like X" or "companies such as X" name no party
+_INVESTOR_EXAMPLES = re.compile(
+    r"\b(?:investors|backers|shareholders|venture\s+(?:capital\s+)?firms|funds|fondos|inversores|accionistas|gestoras)"
+    r"\s+(?:such\s+as|like|including|como|entre\s+ellos)\s+(?:(?:[A-ZÁÉÍÓÚÑ][\w.&-]*\s+){1,4}(?:and|y|,)\s+)?$"
+)
+
+
 _POSSESSIVE_QUALIFIER = re.compile(r"(?<![\w])(?:[A-ZÁÉÍÓÚÑ][\w.-]*\s+){0,2}[A-ZÁÉÍÓÚÑ][\w.-]*['’]s\s+$")
 
 
@@ -35,6 +43,8 @@ def classify(doc: str, start: int, end: int) -> tuple[bool, bool]:
     possessive = doc[end : end + 2] in ("'s", "’s")
     nxt = "" if possessive else next_word(doc, end)
     referring = nxt not in words["not_the_entity_after"] and not cues.not_the_entity_before().search(doc[max(0, start - 30) : start])
+    if not referring and _INVESTOR_EXAMPLES.search(doc[max(0, start - 80) : start]):
+        referring = True
     if possessive and _RIVALS_OF.match(doc, end):
         referring = False  # "one of OpenAI's best-funded rivals": another company, OpenAI only qualifies it
     # "launched by Saudi Arabia's Public Investment Fund": a possessive qualifier ("Saudi Arabia's", "Japan's")

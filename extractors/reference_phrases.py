@@ -23,7 +23,7 @@ class Reference:
     start: int
     end: int
     surface: str
-    kind: str  # "definite", "subject", "plural", "possessive", "relative", "object_relative"
+    kind: str  # "definite", "subject", "plural", "possessive", "relative", "object_relative", "clitic"
     role: str | None = None  # role the phrase implies ("the chipmaker" -> "chip_maker")
     descriptors: tuple[str, ...] = ()  # other words of the phrase ("Abu Dhabi" in "the Abu Dhabi company")
 
@@ -33,6 +33,10 @@ _NOT_MODIFIERS = frozenset(
     "un una uno otra otro otros otras dos ambas ambos varias varios muchas muchos algunas algunos esta este estas estos "
     "la el los las lo y and or o de del of que in en con with por para to a al its their su sus his her".split()
 )
+# Spanish contracts "a el" and "de el": "al fabricante", "del grupo" are "a"/"de" + a definite reference
+_CONTRACTED = frozenset({"al", "del"})
+# "la firma de un contrato", "la firma del acuerdo": "firma" as the act of signing (a firm takes no article after "de")
+_SIGNING_OF = re.compile(r"\s+(?:del|de\s+(?:un|una|el|la|los|las|su|sus|este|esta|ese|esa|dicho|dicha))\s", re.I)
 _COPULAS = frozenset("is was are were be been becomes became remains remained es era fue será sería son eran sigue".split())
 
 
@@ -42,7 +46,7 @@ _NOT_VERB = r"(?!(?:ya|también|además|no|se|lo|le|les|ha|han|había|fue|es|era
 
 
 @lru_cache(maxsize=1)
-def _reference_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str | None], dict[str, str]]:
+def _reference_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str | None], dict[str, str], re.Pattern[str]]:
     refs = reference_words()
     heads: dict[str, str | None] = refs["reference_heads"]
     n = refs["reference_modifier_max_words"]
@@ -57,19 +61,30 @@ def _reference_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, s
         # whole words only: "La compañía desarrolla" has no adjective "desa"
         rf"(?![\w\-])"
     )
+    # "a la británica", "la estadounidense": a nationality right after the determiner stands for a company
+    nationality = re.compile(
+        rf"(?<![\w])(?:la|La|el|El)\s+(?P<head>{alternation(refs['nationality_nouns']['words'])})(?![\w\-])"
+    )
     kinds: dict[str, str] = {}
     for kind, words in refs["pronouns"].items():
         for w in words:
             kinds[w] = kind
     pronouns = re.compile(rf"(?<![\w])(?:{alternation(kinds)})(?![\w])")
-    return definite, pronouns, heads, kinds
+    return definite, pronouns, heads, kinds, nationality
+
+
+# Spanish "le"/"les" before a verb or joined to an infinitive or gerund ("le compró", "comprarle",
+# "vendiéndoles"): the party the verb does something to or for, named before ("se comprometió a comprarle chips")
+_CLITIC = re.compile(
+    r"(?<![\w])(?P<pro>les?)(?=\s+[a-záéíóúñ]{2,})|(?<=[a-záéíóúñ]{2})(?:ar|er|ir|ándo|iéndo)(?P<en>les?)(?![\w])"
+)
 
 
 def find_references(text: str, language: str | None = None, names: list[CompanyMatch] | None = None) -> list[Reference]:
     """Phrases that refer to an organisation named elsewhere, unresolved, in order.
 
     ``names`` are the organisations already found in ``text`` (found again when not given)."""
-    definite, pronouns, heads, kinds = _reference_patterns()
+    definite, pronouns, heads, kinds, nationality = _reference_patterns()
     names = find_companies(text, language) if names is None else names
     refs: list[Reference] = []
 
@@ -78,6 +93,10 @@ def find_references(text: str, language: str | None = None, names: list[CompanyM
 
     for m in definite.finditer(text):
         start, end = m.start(), m.end("head")
+        if m.group("det").lower() in _CONTRACTED:
+            # "al fabricante de chips", "del grupo": the preposition stays outside the mention, as it does before
+            # "la empresa" ("a la empresa"), so the rows read "a <E1>" / "de <E1>" alike
+            start = m.start("mods")
         after = text[m.end() :]
         if overlaps_name(start, m.end()):
             continue
@@ -90,6 +109,8 @@ def find_references(text: str, language: str | None = None, names: list[CompanyM
             continue  # "the cloud unit of Amazon": named right after
         if word_before(text, start) in _COPULAS:
             continue  # "Amazon es el mayor inversor de ...": a predicate, not a reference
+        if m.group("head").lower() == "firma" and _SIGNING_OF.match(text, m.end("head")):
+            continue  # "ultima la firma de un contrato", "tras la firma del acuerdo": the signing, not a firm
         mods = m.group("mods").split()
         if any(w.lower() in _NOT_MODIFIERS for w in mods):
             continue  # "el viernes la compañía", "the other company": not one noun phrase about one firm
@@ -98,6 +119,16 @@ def find_references(text: str, language: str | None = None, names: list[CompanyM
         end = m.end() if post else end
         descriptors = tuple(w.strip("’'") for w in mods + post if w.lower() not in {"of", "de", "del"})
         refs.append(Reference(start, end, text[start:end], "definite", heads[head], descriptors))
+    for m in nationality.finditer(text):
+        if overlaps_name(m.start(), m.end()) or word_before(text, m.start()) in _COPULAS:
+            continue
+        if re.match(r"\s+(?:[a-záéíóúñ-]+\s+){0,2}[A-ZÁÉÍÓÚÑ]", text[m.end() :]):
+            continue  # "la británica Arm", "la emiratí Khazna": an apposition, the name itself is the mention
+        refs.append(Reference(m.start(), m.end(), m.group(0), "definite", None, (m.group("head"),)))
+    if language != "en":
+        for m in _CLITIC.finditer(text):
+            group = "pro" if m.group("pro") else "en"
+            refs.append(Reference(m.start(group), m.end(group), m.group(group), "clitic"))
     for m in pronouns.finditer(text):
         kind = kinds[m.group(0)]
         if kind == "relative" and not re.search(r",\s*$", text[max(0, m.start() - 3) : m.start()]):

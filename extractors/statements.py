@@ -13,6 +13,7 @@ from extractors.deal_types import PAYEE_ROLES, by_roles, settle_type
 from extractors.figures import gapped_payers, pick_money, respective_amounts
 from extractors.money import Money
 from extractors.positions import next_word, previous_word
+from extractors.rounds import led_by
 from extractors.stakes import pick_stake
 from extractors.subjects import coordinated, has_mention_before, subject_before, subject_may_be_dropped, token_end
 
@@ -25,6 +26,15 @@ _EQUITY_NOUNS = frozenset({"shares", "stock", "equity", "stake", "acciones"})
 # "X's contribution", "X's $2 billion investment": X's money is the subject, X is not the actor
 _FUNDS_OF = re.compile(
     r"['’]s\s+(?:\S+\s+){0,3}?(?:contribution|investment|funding|money|capital|cash|backing|commitment|stake|purchase|bet)\b", re.I
+)
+
+
+# "su región de nube en X", "a data center campus in X", "una planta en X": what follows is a place
+_FACILITY_IN = re.compile(
+    r"\b(?:regi(?:on|ón)|regions|regiones|centros?\s+de\s+datos|data\s+cent(?:er|re)s?|campus|campuses|plant|plants|planta|plantas|"
+    r"fábricas?|factory|factories|fab|fabs|site|sites|sede|offices?|oficinas?|hub|clusters?|clústeres?)\s+"
+    r"(?:[\w-]+\s+){0,3}?(?:in|en|at)\s+(?:the\s+|el\s+|la\s+)?$",
+    re.I,
 )
 
 
@@ -60,6 +70,16 @@ def _chip_maker_slot() -> re.Pattern[str]:
     )
 
 
+# "GPU como servicio", "GPU-as-a-service", "capacidad de computación con GPU", "GPU cloud capacity": chips rented
+# as a service by whoever runs them; the deal is a cloud contract, its customer pays the provider
+_RENTED_CHIPS = re.compile(
+    r"\bGPUs?[- ](?:as[- ]a[- ]service|cloud|capacity|compute|computing|hours|instances)\b|\bGPUaaS\b|"
+    r"\bGPUs?\s+(?:como|en)\s+servicio\b|\b(?:nube|capacidad|potencia|horas|instancias)\s+(?:de\s+(?:computación|cómputo|cálculo)\s+)?"
+    r"(?:con|de|en)\s+(?:las\s+)?GPUs?\b|\b(?:computing|compute)\s+(?:capacity|power)\s+(?:with|on|of)\s+GPUs\b",
+    re.I,
+)
+
+
 def sentence_frames(sent: Sentence, doc: str, triggers, roles_of, prev_subjects: list[str], order: int) -> list[Frame]:
     """Every deal statement of one sentence, one frame per trigger match (and per listed payer)."""
     frames: list[Frame] = []
@@ -68,7 +88,16 @@ def sentence_frames(sent: Sentence, doc: str, triggers, roles_of, prev_subjects:
         for m in trig.pattern.finditer(sent.masked):
             if cues.is_negated(sent.masked, m.start()):
                 continue
-            frames += _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order)
+            found = _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order)
+            if found:
+                # "cartas de intención con Samsung y SK Hynix", "chips from AMD and Broadcom": one deal with each
+                listed = _listed_after(sent, m.group("O"))
+                for other in listed:
+                    found += _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order, o_token=other)
+                if listed and not re.search(r"\b(?:each|cada un[oa])\b", sent.masked):
+                    for f in found:  # one figure for the list: no one party's part
+                        f.money, f.is_total, f.m_captured, f.round_figure = None, False, False, False
+            frames += found
     # A row that names the subject outright ("Microsoft, one of the backers of X") beats one that guessed it.
     captured = {(f.o_token, f.deal_type) for f in frames if f.s_captured}
     frames = [f for f in frames if f.s_captured or (f.o_token, f.deal_type) not in captured]
@@ -84,10 +113,22 @@ def sentence_frames(sent: Sentence, doc: str, triggers, roles_of, prev_subjects:
         key = (f.deal_type, frozenset((f.payer, f.payee)))
         best[key] = max(best.get(key, 0.0), f.confidence)
     reversed_ = {(f.deal_type, f.payee, f.payer) for f in frames}
-    return [
+    frames = [
         f for f in frames
         if (f.deal_type, f.payer, f.payee) not in reversed_ or f.confidence >= best[(f.deal_type, frozenset((f.payer, f.payee)))]
     ]
+    # still both ways ("Telefónica alquilará capacidad a Nebius": "alquilar a" rents from or to): the seller of
+    # the compute is the one whose roles say it sells it
+    reversed_ = {(f.deal_type, f.payee, f.payer) for f in frames}
+    return [f for f in frames if (f.deal_type, f.payer, f.payee) not in reversed_ or not _sells_to(f.payer, f.payee, f.deal_type, roles_of)]
+
+
+def _sells_to(a: str, b: str, deal_type: str, roles_of) -> bool:
+    """``a`` is the seller of a compute deal with ``b`` by the roles alone (the other has no seller's role)."""
+    wanted = PAYEE_ROLES.get(deal_type)
+    if not wanted:
+        return False
+    return bool(roles_of.get(a, frozenset()) & wanted) and not roles_of.get(b, frozenset()) & wanted
 
 
 # between a name and the possessive of its apposition: "Amazon, its largest backer", "Nvidia, uno de sus backers"
@@ -106,9 +147,26 @@ def _main_subject(sent: Sentence, before_token: str, exclude: str) -> str | None
     return None
 
 
-def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list[Frame]:
-    """The frames of one trigger match: none when its parties are no deal's parties, else one per payer."""
-    o_mention = sent.tokens[m.group("O")] if m.groupdict().get("O") else None
+# "with <E1> and <E2> for", "a <E1> y a <E2>.": the organisations listed after the object, the list closed by
+# punctuation or a preposition (not "from AMD and Broadcom will supply ...", where a new clause starts)
+_OBJECT_LIST = re.compile(
+    r"(?:\s*,\s*(?:a\s+|al\s+|to\s+|from\s+|with\s+|con\s+)?<E\d+>)*,?\s+(?:and|y|e)\s+(?:a\s+|al\s+|to\s+|from\s+|with\s+|con\s+)?<E\d+>"
+    r"(?=\s*(?:[,.;:)]|$)|\s+(?:for|para|in|en|to|por|with|con|under|over|at|de|del|worth|valued)\b)"
+)
+
+
+def _listed_after(sent: Sentence, token: str | None) -> list[str]:
+    if not token or not token.startswith("<E"):
+        return []
+    listed = _OBJECT_LIST.match(sent.masked, token_end(sent, token))
+    return re.findall(r"<E\d+>", listed.group(0)) if listed else []
+
+
+def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order, o_token: str | None = None) -> list[Frame]:
+    """The frames of one trigger match: none when its parties are no deal's parties, else one per payer.
+    ``o_token``: another object than the one the row captured (one listed with it)."""
+    o_token = o_token or (m.group("O") if m.groupdict().get("O") else None)
+    o_mention = sent.tokens[o_token] if o_token else None
     s_token = m.group("S") if m.groupdict().get("S") else None
     s_mention = sent.tokens[s_token] if s_token else None
     if o_mention is None or not o_mention.referring:
@@ -120,6 +178,8 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list
         # article names it again, paired with a vouched one as joint subject ("AMD y la saudí Humain sellan ...")
         if not (trig.deal_type == "sym" and o_mention.recurring and s_mention is not None and not s_mention.weak):
             return []
+    if o_mention.weak and _FACILITY_IN.search(sent.masked[: m.start("O")]):
+        return []  # "$5bn for its cloud region in Querétaro": an unvouched name after a facility is its place
     other_party = o_mention.ref_kind == "possessive" and bool(_ANOTHER_ORGANISATION.match(sent.masked, m.end("O")))
     if o_mention.ref_kind == "possessive" and not other_party and (
         m.end("O") == m.end() or re.match(r"\s+(?:own|propi[oa]s?)\b", sent.masked[m.end("O") :], re.I)
@@ -190,6 +250,9 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list
         deal_type = settle_type(trig, payer, payee, near, roles_of)
         if deal_type is None:
             return []
+        if deal_type == "chip_supply" and not roles_of.get(payee, frozenset()) & PAYEE_ROLES["chip_supply"] \
+                and _RENTED_CHIPS.search(sent.masked, m.start(), m.end()):
+            deal_type = "cloud_contract"  # "utilizará capacidad de computación con GPU de X": X rents them out
         if deal_type == "chip_supply" and "cloud_provider" in roles_of.get(payee, ()):
             # "to use one million Google TPUs in a cloud deal": a cloud provider's own chips, told as cloud, are
             # rented as its cloud (cue words inside a party's name, "the cloud unit's chips", do not count, nor
@@ -209,7 +272,8 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list
         status = "rumored"  # "..., WSJ reports": the parties have not confirmed it (a done deal restated stays done)
     if money is not None:
         confidence += 0.05
-    payer_token = s_token if payer == s_name else m.group("O")
+    payer_token = s_token if payer == s_name else o_token
+    lead = deal_type == "investment" and led_by(sent, payer_token)
     payers = [payer] + [n for n in (c.resolve() for c in coordinated(sent, payer_token)) if n and n not in (payer, payee)]
     money_of: dict[str, Money | None] = {name: money for name in payers}
     if len(payers) > 1:
@@ -223,9 +287,9 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order) -> list
         frames.append(
             Frame(
                 deal_type, name, payee, status, evidence, amount, is_total and amount is money, stake,
-                min(confidence, 0.99), sent.in_headline, order, trig.source, m.group("O"), bool(m.groupdict().get("S")),
+                min(confidence, 0.99), sent.in_headline, order, trig.source, o_token, bool(m.groupdict().get("S")),
                 bool(m.groupdict().get("M")) and amount is money, is_round and amount is money, trig.deal_type == "sym",
-                cloud_chips=trig.deal_type == "chip_supply" and deal_type == "cloud_contract",
+                cloud_chips=trig.deal_type == "chip_supply" and deal_type == "cloud_contract", lead=lead and name == payer,
             )
         )
         logger.debug("frame %s %s->%s %s by %r in %r", deal_type, name, payee, status, trig.source, sent.masked)

@@ -63,15 +63,31 @@ _PAST_SUBJUNCTIVE = re.compile(
 )
 
 
+# where one clause ends and a coordinated one begins
+_CLAUSE_JOINT = re.compile(r";|,\s+(?:and|but|while|whereas|y|e|pero|mientras|aunque)\s")
+
+
 def status_of(sentence: str, span_start: int, span_end: int, hint: str | None) -> str:
-    """rumored / announced / completed for the deal stated at sentence[span_start:span_end]."""
+    """rumored / announced / completed for the deal stated at sentence[span_start:span_end].
+
+    ``hint`` "held": the row states a holding in apposition ("Google, one of its investors"): done, whatever
+    the clause around it says of another deal."""
+    if hint == "held":
+        return "completed"
     s = cue_table()["status"]
     cues = _status_cues()
+    before, after = sentence[:span_start], sentence[span_end:]
+    # a cue of the next or the previous clause is that clause's ("X is a big buyer of Y's chips, and it plans
+    # to open sites": the plan does not hedge the purchase)
+    cut = _CLAUSE_JOINT.search(after)
+    after = after[: cut.start()] if cut else after
+    joints = list(_CLAUSE_JOINT.finditer(before))
+    before = before[joints[-1].end() :] if joints else before
     local = " ".join(
         (
-            _last_words(sentence[:span_start], s["window_words_before"]),
+            _last_words(before, s["window_words_before"]),
             sentence[span_start:span_end],
-            _first_words(sentence[span_end:], s["window_words_after"]),
+            _first_words(after, s["window_words_after"]),
         )
     )
     local = _REPORTED_SPEECH.sub(" ", local)  # "said it would invest" reports a decision, it does not hedge it

@@ -12,11 +12,18 @@ from extractors.deal_records import Mention, Sentence
 logger = logging.getLogger(__name__)
 
 
-_CLAUSE_BREAK = re.compile(r";|:|\b(?:but|while|whereas|that|who|pero|mientras|aunque|donde|where)\b", re.I)
+# "that" after a preposition is a determiner ("most of that research"), not a clause
+_CLAUSE_BREAK = re.compile(
+    r";|:|\b(?:but|while|whereas|who|pero|mientras|aunque|donde|where)\b"
+    r"|(?<!\bof )(?<!\bon )(?<!\bin )(?<!\bfor )(?<!\bwith )(?<!\bfrom )(?<!\bto )(?<!\bat )(?<!\bby )\bthat\b",
+    re.I,
+)
 
 
 def subject_before(sent: Sentence, position: int, exclude: str | None) -> tuple[Mention, str] | tuple[None, None]:
     """The nearest organisation in subject position left of ``position``, within the same clause."""
+    if _ANOTHER_ACTOR.search(sent.masked[:position]):
+        return None, None
     for ms, me, token in reversed(sent.token_spans):
         if ms >= position:
             continue
@@ -26,6 +33,10 @@ def subject_before(sent: Sentence, position: int, exclude: str | None) -> tuple[
         obj = sent.tokens[token]
         if not isinstance(obj, Mention) or obj.kind == "Q" or not obj.subject_ok or not obj.referring:
             continue
+        if re.match(r"\s*[,;]", sent.masked[me:]) and any(
+            isinstance(c, Mention) and not c.subject_ok for c in coordinated(sent, token)
+        ):
+            continue  # "raised $90m from A and B, and agreed to buy": B ends a list after a preposition
         if _APPOSITION_BEFORE.search(sent.masked[:ms]) and "," in sent.masked[me:position]:
             continue  # "Humain, la empresa creada por el fondo X (PIF), adquirirá": X only describes the subject
         if _AGENT_BEFORE.search(sent.masked[:ms]) and "," in sent.masked[me:position]:
@@ -37,6 +48,15 @@ def subject_before(sent: Sentence, position: int, exclude: str | None) -> tuple[
     return None, None
 
 
+# "will let domestic companies buy", "has urged them to favor", "permitirá a las empresas locales comprar": the
+# verb's own subject is the phrase after the letting verb, which names no organisation
+_ANOTHER_ACTOR = re.compile(
+    r"\b(?:let|lets|letting|allow|allows|allowed|allowing|permit|permits|permitted|urge|urges|urged|urging|force|forces|forced|"
+    r"ask|asks|asked|press|pressed|pressure|pressured|push|pushed|encourage|encouraged|require|requires|required|"
+    r"deja|dejará|dejaría|dejar|permite|permitirá|permitiría|permitir|insta|instó|pide|pidió|obliga|obligará|obligó|anima|animó)"
+    r"\s+(?:a\s+)?(?:(?!<)[\w-]+\s+){1,3}?(?:to\s+|a\s+)?(?:\w+\s+){0,1}?$",
+    re.I,
+)
 _APPOSITION_BEFORE = re.compile(r"<[ER]\d+>\s*,[^,;]*$")
 # a participle's agent: "launched this week by", "creada por" (not "por primera vez", "por su parte")
 _AGENT_BEFORE = re.compile(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from extractors.money import find_money, parse_money, parse_number, to_usd
@@ -32,6 +32,10 @@ CASES = [
     ("£2bn", "en", [(2e9, "GBP", None)]),
     ("¥1 trillion", "en", [(1e12, "JPY", None)]),
     ("5.000 millones de yenes", "es", [(5e9, "JPY", None)]),
+    ("a deal worth 800 billion won", "en", [(800e9, "KRW", None)]),
+    ("2 billones de wones", "es", [(2e12, "KRW", None)]),
+    ("300 million Australian dollars", "en", [(300e6, "AUD", None)]),
+    ("the team won 3 games", "en", []),
     ("USD 5 billion", "en", [(5e9, "USD", None)]),
     ("$ 10 bn", "en", [(10e9, "USD", None)]),
     ("$38,000", None, [(38000.0, "USD", None)]),
@@ -71,6 +75,15 @@ CASES = [
     ("USD 2 bn", None, [(2e9, "USD", None)]),
     ("£1.25bn", "en", [(1.25e9, "GBP", None)]),
     ("¥300 billion", "en", [(300e9, "JPY", None)]),
+    # Mexican press: "mdd" / "mmdd" give scale and currency at once; the thousands of millions written as a word
+    ("Fintual levanta 45 mdd en su serie B", "es", [(45e6, "USD", None)]),
+    ("una inversión de 2,5 mmdd", "es", [(2.5e9, "USD", None)]),
+    ("un crédito por 900 mdp", "es", [(900e6, "MXN", None)]),
+    ("comprará servidores por mil 350 mdd", "es", [(1.35e9, "USD", None)]),
+    ("unos 4 mil 250 millones de dólares", "es", [(4.25e9, "USD", "about")]),
+    ("hasta mil 80 millones de dólares", "es", [(1.08e9, "USD", "up_to")]),
+    ("contratará a 3 mil 200 ingenieros", "es", []),
+    ("instalará 12 mil GPU", "es", []),
     # negatives: no currency, no figure, or not an amount
     ("433,3 millones de acciones", "es", []),
     ("a multibillion-dollar agreement", "en", []),
@@ -191,3 +204,13 @@ def test_round_trip_decimal_part(whole: int, frac: int, mark: str) -> None:
     text = f"Invertirá US${whole}{mark}{frac} mil millones en la empresa."
     [m] = find_money(text, "es")
     assert m.amount == pytest.approx(float(f"{whole}.{frac}") * 1e9)
+
+
+@settings(deadline=None)
+@given(st.integers(min_value=0, max_value=99), st.integers(min_value=1, max_value=999), st.sampled_from(["millones de dólares", "mdd"]))
+def test_round_trip_mexican_thousands_word(thousands: int, millions: int, unit: str) -> None:
+    """"mil 200 mdd", "8 mil 700 millones de dólares": the word "mil" stands for the thousands of millions."""
+    head = "mil" if thousands <= 1 else f"{thousands} mil"
+    text = f"La empresa invertirá {head} {millions} {unit} en el país."
+    [m] = find_money(text, "es")
+    assert (m.amount, m.currency) == (pytest.approx((max(thousands, 1) * 1000 + millions) * 1e6), "USD")

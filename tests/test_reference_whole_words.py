@@ -11,6 +11,9 @@ CASES = [
     ("Chipsa subió un 4 %. El fabricante de chips había superado las previsiones.", "El fabricante de chips", ()),
     ("Nubelia cerró la ronda. La empresa francesa desarrolla modelos.", "La empresa francesa", ("francesa",)),
     ("Nubelia cerró la ronda. El grupo japonés invertirá más.", "El grupo japonés", ("japonés",)),
+    # a nationality alone after the determiner stands for the company ("la [empresa] británica")
+    ("Nubelia abrió un centro. Orbitel alquilará capacidad a la británica durante cinco años.", "la británica", ("británica",)),
+    ("Nubelia abrió un centro. La estadounidense desarrolla chips.", "La estadounidense", ("estadounidense",)),
 ]
 
 
