@@ -2,6 +2,11 @@
 
 Bytes go to the decoder, never a guess: a plain static server sends no charset,
 and requests would then assume ISO-8859-1 for every page.
+
+Two lies are common enough to undo: a single-byte label (ISO-8859-1, windows-1252) on bytes
+that are valid UTF-8 with non-ASCII characters (text in a legacy encoding is almost never valid
+UTF-8, so the bytes win), and a UTF-8 label on windows-1252 bytes (the label fails to decode and
+detection decides).
 """
 
 from __future__ import annotations
@@ -44,6 +49,36 @@ def _codec(label: str | bytes | None) -> str | None:
         return None
 
 
+# Codecs (as codecs.lookup names them) that map every byte to one character: a label naming
+# one of these can be wrong without any decoding error to tell.
+_SINGLE_BYTE = re.compile(r"^(?:cp12[5-9]\d|cp874|cp437|cp850|iso8859-\d+|latin-1|mac-[\w-]+|koi8-\w+)$")
+
+
+def _utf8_in_disguise(content: bytes) -> bool:
+    """Valid UTF-8 with at least one multi-byte character."""
+    if content.isascii():
+        return False
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _detect(content: bytes) -> str | None:
+    """charset_normalizer's best reading; among equally clean readings windows-1252 wins, the
+    WHATWG default for unlabelled Western pages (else ñ can come out as ń under cp1250)."""
+    matches = list(from_bytes(content))
+    if not matches:
+        return None
+    cleanest = min(match.chaos for match in matches)
+    tied = [match for match in matches if match.chaos <= cleanest + 1e-9]
+    for match in tied:
+        if match.encoding == "cp1252":
+            return str(match)
+    return str(tied[0])
+
+
 def decode_html(content: bytes, content_type: str | None = None) -> str:
     """Decode page bytes: BOM, then the Content-Type charset, then ``<meta charset>`` /
     http-equiv, then charset detection. A declared charset the bytes do not decode under is
@@ -62,11 +97,14 @@ def decode_html(content: bytes, content_type: str | None = None) -> str:
     for source, codec in candidates:
         if not codec:
             continue
+        if _SINGLE_BYTE.match(codec) and _utf8_in_disguise(content):
+            logger.debug("page declares %s in its %s but its bytes are UTF-8", codec, source)
+            return content.decode("utf-8")
         try:
             return content.decode(codec)
         except UnicodeDecodeError:
             logger.debug("page declares %s in its %s but does not decode as it", codec, source)
-    best = from_bytes(content).best()
-    if best is not None and best.encoding:
-        return str(best)
+    detected = _detect(content)
+    if detected is not None:
+        return detected
     return content.decode("utf-8", errors="replace")

@@ -43,3 +43,25 @@ class ArticleError(DealwatchError):
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
+
+
+class FetchSkipped(FetchError):
+    """dealwatch chose not to fetch, or not to keep, a URL. Asking again gives the same answer,
+    so a skip is not a failure to retry: a refused address, robots.txt, an unwanted content type."""
+
+
+class UrlRefused(FetchSkipped):
+    """The URL (or a redirect hop) is not one to fetch: not http(s), or an address dealwatch must not reach."""
+
+
+class RobotsDisallowed(FetchSkipped):
+    """The site's robots.txt does not let dealwatch fetch this URL."""
+
+
+class UnwantedContentType(FetchSkipped):
+    """The server answered with a media type that is neither a page nor a feed."""
+
+
+class RobotsUnreachable(FetchError):
+    """The site's robots.txt could not be read (5xx, 429, no answer), so RFC 9309 has every page
+    treated as disallowed for now. Unlike a skip, the next run may get an answer."""

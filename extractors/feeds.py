@@ -30,6 +30,9 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
 _FEED_ROOT = re.compile(rb"<(?:[\w-]+:)?(?:rss|feed|RDF)[\s>]")
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+# Complaints feedparser raises after reading the whole document anyway: a charset label the
+# bytes contradict, or an XML feed served as text/html or text/plain.
+_RECOVERED = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 # ISO 639-2 codes (and English names) some feeds and pages use instead of ISO 639-1.
 _THREE_LETTER = {
     "eng": "en", "spa": "es", "fra": "fr", "fre": "fr", "deu": "de", "ger": "de", "por": "pt",
@@ -155,10 +158,15 @@ def parse_feed(content: bytes, url: str, content_type: str | None = None) -> Fee
             continue
         seen.add(entry.guid)
         entries.append(entry)
-    if parsed.bozo:
+    problem = None
+    if parsed.bozo and isinstance(parsed.get("bozo_exception"), _RECOVERED):
+        logger.debug("feed %s: %s", url, parsed.get("bozo_exception"))
+    elif parsed.bozo:
         # A cut-off download still yields the items before the cut; nothing usable is an error.
         if not entries:
             raise FeedError(url, f"not a readable feed ({parsed.get('bozo_exception')})")
-        logger.warning("feed %s is malformed (%s); keeping its %d complete entries", url, parsed.get("bozo_exception"), len(entries))
+        problem = f"malformed feed ({parsed.get('bozo_exception')}); kept its {len(entries)} complete entries"
+        logger.warning("feed %s: %s", url, problem)
     logger.debug("feed %s: %d entries (%s)", url, len(entries), parsed.version or "unknown format")
-    return Feed(url=url, title=_detail_text(meta, "title"), language=language, entries=tuple(entries))
+    return Feed(url=url, title=_detail_text(meta, "title"), language=language, entries=tuple(entries),
+                problem=problem)

@@ -24,6 +24,34 @@ class FetchResult:
     def content_type(self) -> str | None:
         return self.headers.get("content-type") or self.headers.get("Content-Type")
 
+    @property
+    def not_modified(self) -> bool:
+        """The server answered a conditional request with 304: the body we have is current."""
+        return self.status == 304
+
+    @property
+    def validators(self) -> "CacheValidators":
+        """What to send back next time so an unchanged body costs a 304."""
+        return CacheValidators(etag=self.headers.get("etag") or None,
+                               last_modified=self.headers.get("last-modified") or None)
+
+
+@dataclass(frozen=True)
+class CacheValidators:
+    """A server's names for one version of a URL's body (RFC 9110 section 8.8)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def request_headers(self) -> dict[str, str]:
+        """The conditional headers of a GET that only wants a body that changed."""
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
 
 @dataclass(frozen=True)
 class FeedEntry:
@@ -44,6 +72,7 @@ class Feed:
     title: str = ""
     language: str | None = None
     entries: tuple[FeedEntry, ...] = ()
+    problem: str | None = None  # set when the feed was malformed and only part of it was usable
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@
 case, default ports, trailing slashes). ``check_url_allowed`` is the SSRF guard the fetcher
 applies to every URL and every redirect hop: feeds are third-party input, and a feed item or a
 redirect pointing at ``http://169.254.169.254/`` or ``http://10.0.0.5/admin`` must not be fetched.
+``origin`` names the unit that pacing, robots.txt and failure counting work on.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import socket
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from extractors.errors import FetchError
+from extractors.errors import UrlRefused, FetchError
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,19 @@ TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")  # Google Analytics, Piwik and Matom
 METADATA_ADDRESSES = frozenset(
     {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 )
+
+
+def origin(url: str) -> str:
+    """``scheme://host:port`` of an absolute URL: one site, as RFC 9309 scopes a robots.txt.
+
+    Pacing, robots.txt and failure counting all work per origin. Raises ValueError on a malformed port.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}:{parts.port or DEFAULT_PORTS.get(scheme, 0)}"
 
 
 def _is_tracking(name: str) -> bool:
@@ -105,14 +119,39 @@ def _refusal_reason(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> s
     return None
 
 
-def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    """Every address ``host`` stands for. IP literals never touch DNS."""
+def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address an IP-literal host stands for, without any lookup, else None.
+
+    inet_aton also reads the legacy IPv4 spellings an HTTP client would connect to
+    ("2852039166", "0xA9FEA9FE", "169.254.43518").
+    """
     try:
-        return [ipaddress.ip_address(host)]
+        return ipaddress.ip_address(host)
     except ValueError:
         pass
-    # getaddrinfo also turns odd numeric spellings ("2130706433", "0x7f.1") into addresses,
-    # which a literal parser would miss.
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except (OSError, ValueError):
+        return None
+
+
+def _never_allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Refused even with allow_private_networks: no news is served from a cloud metadata
+    endpoint or a link-local address, and a redirect there is how credentials leak."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address in METADATA_ADDRESSES:
+        return "a cloud metadata address"
+    if address.is_link_local:
+        return "a link-local address"
+    return None
+
+
+def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Every address ``host`` stands for. IP literals, in any spelling, never touch DNS."""
+    literal = _literal_address(host)
+    if literal is not None:
+        return [literal]
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     addresses = []
     for _family, _type, _proto, _canon, sockaddr in infos:
@@ -124,21 +163,28 @@ def check_url_allowed(url: str, allow_private_networks: bool) -> None:
     """Raise FetchError unless ``url`` is http(s) and (unless allowed) resolves only to public addresses.
 
     Every address the host resolves to must be public: one private answer is enough to refuse,
-    since the HTTP client may pick any of them.
+    since the HTTP client may pick any of them. With ``allow_private_networks`` nothing is
+    resolved, but an IP literal in the metadata or link-local ranges is still refused.
+    Refusals raise :class:`UrlRefused`.
     Known limit: the name is resolved again when connecting (DNS rebinding is not prevented).
     """
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise FetchError(url, f"malformed URL ({exc})") from None
+        raise UrlRefused(url, f"malformed URL ({exc})") from None
     scheme = parts.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
-        raise FetchError(url, f"scheme {scheme or '(none)'!r} is not allowed; only http and https")
+        raise UrlRefused(url, f"scheme {scheme or '(none)'!r} is not allowed; only http and https")
     host = parts.hostname
     if not host:
-        raise FetchError(url, "URL has no host")
+        raise UrlRefused(url, "URL has no host")
     if allow_private_networks:
+        literal = _literal_address(host)
+        reason = _never_allowed(literal) if literal is not None else None
+        if reason:
+            logger.warning("refused %s: %s is %s", url, host, reason)
+            raise UrlRefused(url, f"refused: {host} is {reason}, refused even with allow_private_networks")
         return
     try:
         addresses = _resolve(host, port or DEFAULT_PORTS[scheme])
@@ -148,7 +194,7 @@ def check_url_allowed(url: str, allow_private_networks: bool) -> None:
         reason = _refusal_reason(address)
         if reason:
             logger.warning("refused %s: %s resolves to %s, %s", url, host, address, reason)
-            raise FetchError(
+            raise UrlRefused(
                 url,
                 f"refused: {host} resolves to {address}, {reason} "
                 "(set allow_private_networks to fetch it)",

@@ -124,7 +124,12 @@ _FETCH_KEYS = {
     "retries": int,
     "backoff": (int, float),
     "max_retry_after": (int, float),
+    "per_host_delay": (int, float),
+    "max_per_host": int,
+    "respect_robots_txt": bool,
 }
+# Keys where 0 makes sense: no retries, no pause between requests to one site.
+_MAY_BE_ZERO = {"retries", "per_host_delay"}
 
 
 def _parse_fetch(table: dict, path) -> FetchSettings:
@@ -136,8 +141,9 @@ def _parse_fetch(table: dict, path) -> FetchSettings:
         # bool is an int in Python: keep `retries = true` from passing as 1.
         if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
             raise ConfigError(path, f"[fetch]: {key} has the wrong type ({type(value).__name__})")
-        if expected is not bool and expected is not str and value <= 0 and key != "retries":
-            raise ConfigError(path, f"[fetch]: {key} must be positive")
+        if expected is not bool and expected is not str:
+            if value < 0 or (value == 0 and key not in _MAY_BE_ZERO):
+                raise ConfigError(path, f"[fetch]: {key} must be {'zero or more' if key in _MAY_BE_ZERO else 'positive'}")
         values[key] = value
     return FetchSettings(**values)
 

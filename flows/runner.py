@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from extractors.errors import DealwatchError
 from flows.ingest import RunSummary, ingest_news
+from warehouse.db import run_lock
 
 
 class RunFailed(DealwatchError):
@@ -11,7 +12,10 @@ class RunFailed(DealwatchError):
 
 
 def run_once(config_path: str, db_path: str, batch_size: int = 50) -> RunSummary:
-    state = ingest_news(config_path=config_path, db_path=db_path, batch_size=batch_size, return_state=True)
+    """One ingest run. The database's run lock is taken before Prefect starts, so a second run
+    waits for the first (bounded by $DEALWATCH_LOCK_WAIT), or fails with WarehouseLocked."""
+    with run_lock(db_path):
+        state = ingest_news(config_path=config_path, db_path=db_path, batch_size=batch_size, return_state=True)
     result = state.result(raise_on_failure=False)
     if isinstance(result, DealwatchError):
         raise result

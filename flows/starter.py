@@ -80,6 +80,11 @@ language = "es"
 allow_private_networks = false
 # Identify yourself to the sites you read.
 user_agent = "dealwatch/0.1 (+https://github.com/dealwatch/dealwatch)"
+# Be polite: seconds between requests to one site, requests in flight per site,
+# and robots.txt rules for article pages.
+per_host_delay = 0.5
+max_per_host = 2
+respect_robots_txt = true
 
 [alerts]
 # Where alerts go: jsonl://PATH appends JSON lines; http(s):// URLs receive a

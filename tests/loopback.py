@@ -10,7 +10,9 @@ Usage::
                 "/moved": Route.redirect("/feed.xml")}) as server:
         server.url("/feed.xml")      # "http://127.0.0.1:<port>/feed.xml"
         server.hits["/flaky"]        # how many requests reached that path
-        server.requests              # every request seen: RequestRecord(method, path, headers)
+        server.requests              # every request seen: RequestRecord(method, path, headers, at)
+        server.peak_in_flight        # most requests being answered at the same moment
+        server.bytes_sent["/big"]    # body bytes written for a path (what a client let through)
 
     with serve(directory="site/", replace={b"__BASE__": None}) as server:
         ...  # static files; None is replaced by the server's own base URL (on bytes)
@@ -30,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 from contextlib import contextmanager
 
@@ -52,6 +54,10 @@ class Route:
     chunk_size: int = 1024  # body chunk size used with trickle
     send_length: bool = True  # False: no Content-Length, the body ends when the connection closes
     drop_connection: bool = False  # close the socket without answering
+    # A body produced piece by piece (e.g. 40 MB, or bytes then a stall); sent without a
+    # Content-Length unless declared_length is given.
+    stream: Callable[[], Iterable[bytes]] | None = None
+    declared_length: int | None = None  # a Content-Length to announce, true or not (a cut-off body)
     # Full control: called with the request record, returns a Route to answer with.
     handler: Callable[["RequestRecord"], "Route"] | None = None
 
@@ -65,6 +71,7 @@ class RequestRecord:
     method: str
     path: str  # path with query string, as sent
     headers: dict[str, str]
+    at: float = 0.0  # time.monotonic() when it arrived
 
 
 class LoopbackServer:
@@ -84,8 +91,11 @@ class LoopbackServer:
         self.replace = dict(replace or {})
         self.hits: Counter[str] = Counter()  # by path without query string
         self.requests: list[RequestRecord] = []
+        self.bytes_sent: Counter[str] = Counter()  # body bytes written, by path without query string
+        self.in_flight = 0
+        self.peak_in_flight = 0
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._httpd = _QuietServer(("127.0.0.1", 0), _make_handler(self))
         self._httpd.daemon_threads = True
         # Do not wait for handlers still trickling a body to a client that gave up.
         self._httpd.block_on_close = False
@@ -120,6 +130,16 @@ class LoopbackServer:
             self.hits[bare] += 1
         return seen
 
+    def _enter(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+
+    def _leave(self, path: str, sent: int) -> None:
+        with self._lock:
+            self.in_flight -= 1
+            self.bytes_sent[urlsplit(path).path] += sent
+
     def _lookup(self, path: str) -> Route | None:
         if path in self.routes:
             return self.routes[path]
@@ -145,6 +165,13 @@ class LoopbackServer:
         return Route(body=body, content_type=content_type)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that gives up mid-answer is the point of many tests, not an error to print."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass
+
+
 def _make_handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -159,8 +186,16 @@ def _make_handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
             self._answer(send_body=True)
 
         def _answer(self, send_body: bool) -> None:
-            record = RequestRecord(self.command, self.path, dict(self.headers.items()))
+            record = RequestRecord(self.command, self.path, dict(self.headers.items()), time.monotonic())
             seen_before = server._record(record)
+            server._enter()
+            self.sent = 0
+            try:
+                self._route(record, seen_before, send_body)
+            finally:
+                server._leave(self.path, self.sent)
+
+        def _route(self, record: RequestRecord, seen_before: int, send_body: bool) -> None:
             route = server._lookup(self.path)
             if route is None:
                 route = Route(body=b"not found", status=404, content_type="text/plain")
@@ -187,7 +222,10 @@ def _make_handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Type", route.content_type)
             for name, value in route.headers.items():
                 self.send_header(name, value)
-            if route.send_length:
+            if route.declared_length is not None:
+                self.send_header("Content-Length", str(route.declared_length))
+                self.close_connection = True  # after a body that may not match it
+            elif route.send_length and route.stream is None:
                 self.send_header("Content-Length", str(len(body)))
             else:
                 self.send_header("Connection", "close")
@@ -196,13 +234,21 @@ def _make_handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
             if not send_body:
                 return
             try:
-                if route.trickle:
-                    for start in range(0, len(body), route.chunk_size):
-                        self.wfile.write(body[start : start + route.chunk_size])
+                if route.stream is not None:
+                    for piece in route.stream():
+                        self.wfile.write(piece)
                         self.wfile.flush()
+                        self.sent += len(piece)
+                elif route.trickle:
+                    for start in range(0, len(body), route.chunk_size):
+                        piece = body[start : start + route.chunk_size]
+                        self.wfile.write(piece)
+                        self.wfile.flush()
+                        self.sent += len(piece)
                         time.sleep(route.trickle)
                 else:
                     self.wfile.write(body)
+                    self.sent += len(body)
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True  # the client gave up; that is often the point
 

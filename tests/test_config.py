@@ -51,6 +51,11 @@ BAD = [
     ("[[feeds]]\nurl = 'https://a.example/f'\n[fetch]\nallow_private_networks = 'yes'\n", "wrong type"),
     ("[[feeds]]\nurl = 'https://a.example/f'\n[fetch]\nread_timeout = 0\n", "must be positive"),
     ("[[feeds]]\nurl = 'https://a.example/f'\n[fetch]\nspeed = 3\n", "unknown key 'speed'"),
+    ("[[feeds]]\nurl = 'https://a.example/f'\n[fetch]\nper_host_delay = -1\n", "per_host_delay must be zero or more"),
+    ("[[feeds]]\nurl = 'https://a.example/f'\n[fetch]\nretries = -1\n", "retries must be zero or more"),
+    ("[[feeds]]\nurl = 'https://a.example/f'\n[fetch]\nmax_per_host = 0\n", "max_per_host must be positive"),
+    ("[[feeds]]\nurl = 'https://a.example/f'\n[fetch]\nmax_per_host = 1.5\n", "max_per_host has the wrong type"),
+    ("[[feeds]]\nurl = 'https://a.example/f'\n[fetch]\nrespect_robots_txt = 'no'\n", "respect_robots_txt has the wrong type"),
     ("[[feeds]]\nurl = 'https://a.example/f'\n[alerts]\nurls = 'jsonl://x'\n", "must be a list"),
     ("[[feeds]]\nurl = 'https://a.example/f'\n[alerts]\nurls = ['no-scheme']\n", "has no scheme"),
     ("[[feeds]]\nurl = 'https://a.example/f'\n[alert]\nurls = []\n", "unknown section(s): alert"),
@@ -79,3 +84,12 @@ def test_db_path_defaults(monkeypatch):
     monkeypatch.setenv("DEALWATCH_DB", "/data/deals.duckdb")
     assert resolve_db_path(None) == "/data/deals.duckdb"
     assert resolve_db_path("x.duckdb") == "x.duckdb"
+
+
+def test_politeness_defaults_and_overrides(tmp_path):
+    defaults = load_config(write(tmp_path, "[[feeds]]\nurl = 'https://a.example/f'\n")).fetch
+    assert (defaults.per_host_delay, defaults.max_per_host, defaults.respect_robots_txt) == (0.5, 2, True)
+    assert defaults.allow_private_networks is False
+    tuned = load_config(write(tmp_path, "[[feeds]]\nurl = 'https://a.example/f'\n[fetch]\nper_host_delay = 0\n"
+                                        "max_per_host = 1\nrespect_robots_txt = false\nretries = 0\n", "b.toml")).fetch
+    assert (tuned.per_host_delay, tuned.max_per_host, tuned.respect_robots_txt, tuned.retries) == (0, 1, False, 0)

@@ -9,12 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from extractors.errors import FetchError, ResponseTooLarge
-from extractors.http import MAX_REDIRECTS, Fetcher, FetchSettings
+from extractors.errors import FetchError, ResponseTooLarge, UnwantedContentType, UrlRefused
+from extractors.http import FEED, HOST_FAILURE_LIMIT, MAX_REDIRECTS, PAGE, Fetcher, FetchSettings, Wanted, is_transient
+from extractors.records import CacheValidators
 from tests.loopback import RequestRecord, Route, serve
 
 # Loopback is private, so every test that should reach the server opts in explicitly.
-FAST = FetchSettings(allow_private_networks=True, backoff=0.01, connect_timeout=1.0, read_timeout=2.0, total_timeout=5.0)
+FAST = FetchSettings(allow_private_networks=True, backoff=0.01, connect_timeout=1.0, read_timeout=2.0,
+                     total_timeout=5.0, per_host_delay=0.0, max_per_host=8)
 
 
 def fetcher(**overrides) -> Fetcher:
@@ -213,3 +215,185 @@ def test_loopback_handler_route_sees_the_request() -> None:
 
     with serve({"/echo": Route(handler=echo)}) as server, fetcher() as f:
         assert f.fetch(server.url("/echo"), accept="application/rss+xml").content == b"application/rss+xml"
+
+
+# --- conditional GET ------------------------------------------------------------------------------
+
+def _conditional(record: RequestRecord) -> Route:
+    """A server that knows one version of its body: ETag "v1", Last-Modified in 2025."""
+    if record.headers.get("If-None-Match") == '"v1"' or record.headers.get("If-Modified-Since") == LAST_MODIFIED:
+        return Route(status=304, headers={"ETag": '"v1"'}, content_type=None)
+    return Route(body=b"<rss/>", headers={"ETag": '"v1"', "Last-Modified": LAST_MODIFIED},
+                 content_type="application/rss+xml")
+
+
+LAST_MODIFIED = "Wed, 10 Dec 2025 08:00:00 GMT"
+
+
+@pytest.mark.parametrize("validators", [
+    CacheValidators(etag='"v1"'),
+    CacheValidators(last_modified=LAST_MODIFIED),
+    CacheValidators(etag='"v1"', last_modified=LAST_MODIFIED),
+])
+def test_conditional_get_costs_one_304(validators: CacheValidators) -> None:
+    with serve({"/feed": Route(handler=_conditional)}) as server, fetcher() as f:
+        first = f.fetch(server.url("/feed"))
+        second = f.fetch(server.url("/feed"), validators=validators)
+    assert (first.status, first.not_modified, first.content) == (200, False, b"<rss/>")
+    assert first.validators == CacheValidators('"v1"', LAST_MODIFIED)
+    assert (second.status, second.not_modified, second.content) == (304, True, b"")
+    sent = server.requests[1].headers
+    assert sent.get("If-None-Match") == validators.etag and sent.get("If-Modified-Since") == validators.last_modified
+    assert "If-None-Match" not in server.requests[0].headers
+    assert server.hits["/feed"] == 2
+
+
+def test_a_304_nobody_asked_for_is_an_error() -> None:
+    with serve({"/odd": Route(status=304, content_type=None)}) as server, fetcher() as f:
+        with pytest.raises(FetchError) as caught:
+            f.fetch(server.url("/odd"))
+    assert caught.value.status == 304
+
+
+def test_stale_validators_get_the_new_body() -> None:
+    with serve({"/feed": Route(handler=_conditional)}) as server, fetcher() as f:
+        result = f.fetch(server.url("/feed"), validators=CacheValidators(etag='"v0"'))
+    assert result.status == 200 and result.content == b"<rss/>"
+
+
+# --- content types ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("content_type, wanted, ok", [
+    ("text/html; charset=utf-8", PAGE, True),
+    ("application/xhtml+xml", PAGE, True),
+    (None, PAGE, True),  # no type: the parser sniffs
+    ("application/pdf", PAGE, False),
+    ("image/jpeg", PAGE, False),
+    ("application/rss+xml; charset=utf-8", FEED, True),
+    ("application/atom+xml", FEED, True),
+    ("text/xml", FEED, True),
+    ("application/xml", FEED, True),
+    ("text/html", FEED, True),  # often a mislabelled feed; parse_feed tells from the bytes
+    ("video/mp4", FEED, False),
+    ("application/octet-stream", FEED, False),
+])
+def test_unwanted_content_types_are_skipped_with_a_reason(content_type, wanted: Wanted, ok: bool) -> None:
+    with serve({"/x": Route(body=b"<p>body</p>", content_type=content_type)}) as server, fetcher() as f:
+        if ok:
+            assert f.fetch(server.url("/x"), wanted=wanted).content == b"<p>body</p>"
+        else:
+            with pytest.raises(UnwantedContentType) as caught:
+                f.fetch(server.url("/x"), wanted=wanted)
+            assert caught.value.reason == f"skipped: content type {content_type} is not {wanted.what}"
+            assert caught.value.status == 200 and not is_transient(caught.value)
+
+
+def test_an_unwanted_body_is_not_downloaded() -> None:
+    sent = []
+
+    def forty_megabytes():
+        for _ in range(40 * 16):
+            sent.append(1)
+            yield b"\0" * 65536
+
+    route = Route(stream=forty_megabytes, content_type="video/mp4")
+    with serve({"/video": route}) as server, fetcher() as f, pytest.raises(UnwantedContentType):
+        f.fetch(server.url("/video"), wanted=PAGE)
+    time.sleep(0.2)  # let the server notice the closed connection
+    assert server.bytes_sent["/video"] < 40 * 1024 * 1024
+
+
+# --- pacing, concurrency, Retry-After, failing sites ------------------------------------------------
+
+def test_requests_to_one_site_are_paced() -> None:
+    routes = {f"/p{i}": Route(body=b"ok") for i in range(5)}
+    with serve(routes) as server, fetcher(per_host_delay=0.15, max_per_host=4) as f, \
+            ThreadPoolExecutor(max_workers=5) as pool:
+        list(pool.map(lambda i: f.fetch(server.url(f"/p{i}")), range(5)))
+    starts = sorted(r.at for r in server.requests)
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    assert len(starts) == 5 and min(gaps) >= 0.13, gaps
+
+
+def test_sites_are_paced_apart_from_each_other() -> None:
+    with serve({"/a": b"a"}) as one, serve({"/b": b"b"}) as two, fetcher(per_host_delay=1.0) as f:
+        started = time.monotonic()
+        f.fetch(one.url("/a"))
+        f.fetch(two.url("/b"))
+        assert time.monotonic() - started < 0.8
+
+
+def test_concurrency_per_site_is_limited() -> None:
+    routes = {f"/slow{i}": Route(body=b"ok", delay=0.2) for i in range(6)}
+    with serve(routes) as server, fetcher(max_per_host=2) as f, ThreadPoolExecutor(max_workers=6) as pool:
+        started = time.monotonic()
+        list(pool.map(lambda i: f.fetch(server.url(f"/slow{i}")), range(6)))
+        elapsed = time.monotonic() - started
+    assert server.peak_in_flight == 2
+    assert elapsed >= 3 * 0.2 - 0.05  # three rounds of two
+
+
+def test_retry_after_holds_back_the_next_request_to_the_site() -> None:
+    routes = {"/limited": Route(status=429, headers={"Retry-After": "1"}, body=b"slow down"), "/next": b"ok"}
+    with serve(routes) as server, fetcher(retries=0) as f:
+        with pytest.raises(FetchError) as caught:
+            f.fetch(server.url("/limited"))
+        f.fetch(server.url("/next"))
+    assert caught.value.status == 429
+    first, second = server.requests
+    assert second.at - first.at >= 0.9
+
+
+def test_retry_after_hold_is_capped() -> None:
+    routes = {"/limited": Route(status=503, headers={"Retry-After": "3600"}, body=b"later"), "/next": b"ok"}
+    with serve(routes) as server, fetcher(retries=0, max_retry_after=0.3) as f:
+        with pytest.raises(FetchError):
+            f.fetch(server.url("/limited"))
+        started = time.monotonic()
+        f.fetch(server.url("/next"))
+        assert 0.2 <= time.monotonic() - started < 1.5
+
+
+def test_a_site_that_keeps_failing_is_skipped_for_the_rest_of_the_run() -> None:
+    routes = {f"/hang{i}": Route(body=b"late", delay=2.0) for i in range(6)}
+    routes["/ok"] = b"fine"
+    with serve(routes) as server, serve({"/other": b"other"}) as other, \
+            fetcher(read_timeout=0.2, retries=0) as f:
+        reasons = []
+        for i in range(6):
+            with pytest.raises(FetchError) as caught:
+                f.fetch(server.url(f"/hang{i}"))
+            reasons.append(caught.value.reason)
+            assert is_transient(caught.value)
+        assert f.fetch(other.url("/other")).content == b"other"  # other sites are unaffected
+        with pytest.raises(FetchError, match="failed 3 times in a row"):
+            f.fetch(server.url("/ok"))
+    assert sum(server.hits.values()) == HOST_FAILURE_LIMIT
+    assert all("timed out" in r for r in reasons[:3]), reasons
+    assert all("in a row" in r for r in reasons[3:]), reasons
+
+
+def test_an_answer_clears_the_failure_count() -> None:
+    routes = {"/down": Route(status=500, body=b"no"), "/up": b"yes"}
+    with serve(routes) as server, fetcher(retries=0) as f:
+        for _ in range(2 * HOST_FAILURE_LIMIT):
+            for path in ("/down", "/down", "/up"):
+                try:
+                    f.fetch(server.url(path))
+                except FetchError as exc:
+                    assert exc.status == 500
+    assert server.hits["/down"] == 4 * HOST_FAILURE_LIMIT
+
+
+@pytest.mark.parametrize("target", [
+    "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+    "http://[fd00:ec2::254]/latest/meta-data/",
+    "http://2852039166/latest/meta-data/",  # 169.254.169.254 as one number
+    "http://169.254.10.1/",
+    "http://[::ffff:169.254.169.254]/",
+])
+def test_metadata_and_link_local_redirects_are_refused_even_when_private_networks_are_allowed(target: str) -> None:
+    with serve({"/jump": Route.redirect(target)}) as server, fetcher() as f:
+        with pytest.raises(UrlRefused, match="refused even with allow_private_networks"):
+            f.fetch(server.url("/jump"))
+    assert server.hits["/jump"] == 1

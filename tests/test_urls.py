@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from extractors.errors import FetchError
-from extractors.urls import canonical_url, check_url_allowed
+from extractors.errors import FetchError, UrlRefused
+from extractors.urls import canonical_url, check_url_allowed, origin
 
 
 @pytest.mark.parametrize(
@@ -129,3 +129,47 @@ def test_canonical_url_properties(scheme, host, port, segments, trailing, params
     assert not any(n.lower().startswith("utm_") or n.lower() in ("fbclid", "gclid") for n in names)
     assert names == sorted(names)
     assert once.startswith(("http://", "https://")) and host.lower() in once
+
+
+# Where a hostile feed or redirect may point. Checked by the address guard alone: no test here
+# connects anywhere (the fetcher applies the same check to every hop; see tests/test_http.py).
+REDIRECT_TARGETS = [
+    ("http://10.0.0.5/admin", "private"),
+    ("http://10.255.255.254:8080/", "private"),
+    ("http://172.31.0.1/", "private"),
+    ("http://192.168.0.1/router", "private"),
+    ("http://169.254.169.254/latest/meta-data/", "metadata"),
+    ("http://2852039166/latest/meta-data/", "metadata"),  # 169.254.169.254 as one decimal number
+    ("http://0xA9FEA9FE/", "metadata"),  # ... in hexadecimal
+    ("http://169.254.43518/", "metadata"),  # ... in the a.b.c form
+    ("http://[::ffff:169.254.169.254]/", "metadata"),
+    ("http://[fd00:ec2::254]/", "metadata"),
+    ("http://169.254.1.1/", "link-local"),
+    ("http://0177.0.0.1/", "loopback"),  # octal
+    ("http://127.1/", "loopback"),
+    ("http://[::ffff:7f00:1]/", "loopback"),
+    ("http://[fc00::1]/", "private"),
+    ("http://100.100.100.200/", "non-public"),  # carrier-grade NAT (Alibaba's metadata endpoint)
+]
+
+
+@pytest.mark.parametrize("url, reason", REDIRECT_TARGETS)
+def test_redirect_targets_are_refused_without_any_lookup(url: str, reason: str, no_network: None) -> None:
+    with pytest.raises(UrlRefused, match=reason):
+        check_url_allowed(url, allow_private_networks=False)
+
+
+@pytest.mark.parametrize("url", [u for u, reason in REDIRECT_TARGETS if reason in ("metadata", "link-local")])
+def test_metadata_and_link_local_stay_refused_with_private_networks_allowed(url: str, no_network: None) -> None:
+    with pytest.raises(UrlRefused, match="refused even with allow_private_networks"):
+        check_url_allowed(url, allow_private_networks=True)
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("HTTPS://News.Example.COM/a/b?x=1", "https://news.example.com:443"),
+    ("http://news.example.com:8080/", "http://news.example.com:8080"),
+    ("http://127.0.0.1:5000/feed.xml", "http://127.0.0.1:5000"),
+    ("http://[::1]/x", "http://[::1]:80"),
+])
+def test_origin(url: str, expected: str) -> None:
+    assert origin(url) == expected

@@ -67,7 +67,7 @@ create table if not exists runs (
     run_id            varchar primary key,
     started_at        timestamptz not null,
     ended_at          timestamptz,
-    status            varchar not null,   -- running | completed | failed
+    status            varchar not null,   -- running | completed | failed (a run that died shows as failed, "interrupted")
     feeds_tried       integer,
     feeds_failed      integer,
     articles_new      integer,
@@ -81,10 +81,22 @@ create table if not exists runs (
 create table if not exists fetch_log (
     run_id     varchar,
     url        varchar not null,
-    kind       varchar,                  -- feed | article
+    kind       varchar,                  -- feed | article | robots
     status     integer,
     bytes      bigint,
     ms         integer,
     error      varchar,
     logged_at  timestamptz not null
+);
+
+-- Conditional GET: what a feed's server last said about its body (RFC 9110 validators), sent
+-- back as If-None-Match / If-Modified-Since so an unchanged feed costs one 304. Written in the
+-- run's transaction, and only when every new page of that feed was settled (stored, or refused
+-- for good): a 304 must never hide a page that failed for a moment.
+create table if not exists http_cache (
+    url            varchar primary key,   -- the feed URL as configured
+    etag           varchar,
+    last_modified  varchar,
+    updated_at     timestamptz not null,
+    run_id         varchar
 );
