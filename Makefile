@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test install clean
+.PHONY: demo test install clean bench
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "dealwatch needs Python 3.11 or newer on PATH"; exit 2; }
@@ -27,6 +27,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The benchmark of bench/ (not part of the package): `make bench N=5000`, or several sizes
+# at once, `make bench N="5000 20000"`; BENCH_ARGS passes more options (e.g. --models-only).
+N ?= 1000
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/python -m bench --sizes $(N) --json build/bench.json $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -2,21 +2,26 @@
 
 Rows go in as DataFrames (one statement per table, never row by row) and
 with ``insert or ignore`` on their keys, so loading the same records twice
-adds nothing.
+adds nothing. The fetch log and the feeds' validators go in as columns of
+Python lists, unnested by DuckDB: a run that found nothing new never needs
+pandas (importing it costs more than such a run's own work).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
-from extractors.records import ExtractedArticle, FetchLogEntry
+from extractors.records import CacheValidators, ExtractedArticle, FetchLogEntry
 from warehouse.db import scalar
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +29,6 @@ ARTICLE_COLUMNS = ["article_id", "url", "feed_url", "feed_guid", "outlet", "titl
                    "language", "text", "content_hash", "fetched_at", "run_id"]
 MENTION_COLUMNS = ["mention_id", "article_id", "deal_type", "payer", "payee", "amount", "currency",
                    "amount_usd", "stake_pct", "status", "evidence", "confidence", "extracted_at", "run_id"]
-FETCH_LOG_COLUMNS = ["run_id", "url", "kind", "status", "bytes", "ms", "error", "logged_at"]
 
 
 def article_id(url: str) -> str:
@@ -65,6 +69,8 @@ def article_frames(records: Sequence[ExtractedArticle], run_id: str) -> tuple[pd
 
 
 def _frame(rows: list[dict], columns: list[str], key: str) -> pd.DataFrame:
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=columns)
     # Two feeds can link the same page: the first record wins, as the database would keep it.
     return frame.drop_duplicates(subset=[key], keep="first")
@@ -86,16 +92,26 @@ def insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) 
 def insert_fetch_log(con: duckdb.DuckDBPyConnection, entries: Iterable[FetchLogEntry], run_id: str) -> int:
     """Append a run's fetch log. A plain insert: the log has no key (DuckDB refuses
     ``insert or ignore`` without one), and every run adds its own lines."""
-    now = datetime.now(timezone.utc)
-    rows = [{"run_id": run_id, "url": e.url, "kind": e.kind, "status": e.status, "bytes": e.bytes,
-             "ms": e.ms, "error": e.error, "logged_at": now} for e in entries]
-    frame = pd.DataFrame(rows, columns=FETCH_LOG_COLUMNS)
-    if frame.empty:
+    entries = list(entries)
+    if not entries:
         return 0
-    con.register("incoming_log", frame)
-    try:
-        con.execute("insert into fetch_log by name select * from incoming_log")
-    finally:
-        con.unregister("incoming_log")
-    return len(frame)
+    con.execute(
+        """insert into fetch_log (run_id, url, kind, status, bytes, ms, error, logged_at)
+           select ?, unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::integer[]), unnest(?::bigint[]),
+                  unnest(?::integer[]), unnest(?::varchar[]), ?""",
+        [run_id, [e.url for e in entries], [e.kind for e in entries], [e.status for e in entries],
+         [e.bytes for e in entries], [e.ms for e in entries], [e.error for e in entries], datetime.now(timezone.utc)])
+    return len(entries)
 
+
+def upsert_http_cache(con: duckdb.DuckDBPyConnection, validators: Mapping[str, CacheValidators],
+                      run_id: str) -> int:
+    """Keep, per URL, the validators of its latest settled 200 (replacing the previous ones)."""
+    if not validators:
+        return 0
+    con.execute(
+        """insert or replace into http_cache (url, etag, last_modified, updated_at, run_id)
+           select unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::varchar[]), ?, ?""",
+        [list(validators), [v.etag for v in validators.values()], [v.last_modified for v in validators.values()],
+         datetime.now(timezone.utc), run_id])
+    return len(validators)

@@ -5,10 +5,16 @@ how to materialise it (``-- materialized: view`` or ``table``) and which
 columns identify a row (``-- key: deal_id``), which the tests check. Models
 are built in dependency order, found by which model names each file
 mentions, so adding a model is adding a file.
+
+Each built model carries a comment with its SQL's fingerprint, so a run that
+stored nothing new can tell that the models are already what the code would
+build (:func:`models_current`) and skip the rebuild, whose cost grows with the
+history.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass
@@ -78,6 +84,19 @@ def _topological(models: dict[str, Model]) -> list[Model]:
     return ordered
 
 
+def _stamp(model: Model) -> str:
+    return f"dealwatch model {model.materialized} {hashlib.sha1(model.sql.encode('utf-8')).hexdigest()[:20]}"
+
+
+def models_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether every model exists as built from the SQL it has now (by the fingerprint it carries)."""
+    stamps = dict(con.execute(
+        "select table_name, comment from duckdb_tables() where schema_name = 'main' "
+        "union all select view_name, comment from duckdb_views() where schema_name = 'main' and not internal"
+    ).fetchall())
+    return all(stamps.get(model.name) == _stamp(model) for model in load_models())
+
+
 def build_models(con: duckdb.DuckDBPyConnection) -> list[str]:
     """(Re)build every model; the caller decides the transaction."""
     built = []
@@ -93,6 +112,7 @@ def build_models(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute(f"create or replace {kind} {model.name} as\n{model.sql}")
         except duckdb.Error as exc:
             raise ModelError(model.name, str(exc).splitlines()[0]) from exc
+        con.execute(f"comment on {kind} {model.name} is '{_stamp(model)}'")
         built.append(model.name)
     logger.debug("built models: %s", ", ".join(built))
     return built
