@@ -88,6 +88,14 @@ def _parser() -> argparse.ArgumentParser:
 
     init = command("init", "write a starter config with curated real feeds", "dealwatch init dealwatch.toml")
     init.add_argument("file", nargs="?", default=DEFAULT_CONFIG, help=f"where to write (default: {DEFAULT_CONFIG})")
+
+    serve = command("serve", "long-running: serve the deployments of prefect.yaml (ingest-news, daily-digest) on "
+                    "their schedules; needs a Prefect server (`prefect server start`, then set PREFECT_API_URL)",
+                    "PREFECT_API_URL=http://127.0.0.1:4200/api dealwatch serve --db /var/lib/dealwatch/deals.duckdb")
+    serve.add_argument("--file", help="deployments file (default: prefect.yaml here, else the project's)")
+    serve.add_argument("--config", help="config_path for every deployment (default: as prefect.yaml says)")
+    serve.add_argument("--db", help="db_path for every deployment (default: as prefect.yaml says; "
+                                    "null there means $DEALWATCH_DB, else dealwatch.duckdb)")
     return top
 
 
@@ -182,8 +190,15 @@ def _cmd_init(args) -> int:
     return EXIT_OK
 
 
+def _cmd_serve(args) -> int:
+    from flows.serve import find_prefect_file, serve_deployments
+
+    serve_deployments(find_prefect_file(args.file), {"config_path": args.config, "db_path": args.db})
+    return EXIT_OK
+
+
 _COMMANDS = {"run": _cmd_run, "demo": _cmd_demo, "deals": _cmd_deals, "alerts": _cmd_alerts,
-             "sql": _cmd_sql, "eval": _cmd_eval, "init": _cmd_init}
+             "sql": _cmd_sql, "eval": _cmd_eval, "init": _cmd_init, "serve": _cmd_serve}
 
 
 if __name__ == "__main__":
