@@ -81,6 +81,7 @@ def models_stage(db: str, mentions: int, mentions_per_article: float, extra: int
     from bench.synthetic_raw import add_mentions, fill_raw_tables
     from warehouse.alerts import raise_alerts
     from warehouse.db import connect, scalar, transaction
+    from warehouse.history import snapshot_deals
     from warehouse.models import build_models
 
     con = connect(db)
@@ -90,21 +91,24 @@ def models_stage(db: str, mentions: int, mentions_per_article: float, extra: int
         t1 = time.perf_counter()
         with transaction(con):
             build_models(con)
+            snapshot_deals(con, "bench-models")
         t2 = time.perf_counter()
         with transaction(con):
             alerts = raise_alerts(con, "bench-models", ())
         t3 = time.perf_counter()
         deals = scalar(con, "select count(*) from deals")
+        loops = scalar(con, "select count(*) from circular_deals")
         # A later run: a few new articles on top of the history, then the same build.
         add_mentions(con, mentions, extra, mentions_per_article)
         t4 = time.perf_counter()
         with transaction(con):
             build_models(con)
+            snapshot_deals(con, "bench-models-2")
             raise_alerts(con, "bench-models-2", ())
         t5 = time.perf_counter()
     finally:
         con.close()
-    return {"mentions": mentions, "articles": articles, "deals": deals, "alerts": alerts,
+    return {"mentions": mentions, "articles": articles, "deals": deals, "loops": loops, "alerts": alerts,
             "load_seconds": t1 - t0, "models_seconds": t2 - t1, "alerts_seconds": t3 - t2,
             "extra_mentions": extra, "rebuild_seconds": t5 - t4}
 

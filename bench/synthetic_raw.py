@@ -3,7 +3,9 @@ million deal mentions take a second or two to load rather than minutes.
 
 The rows have the shape the flow writes: articles over 8 outlets and 40
 feeds in English and Spanish, several mentions per article, deals that recur
-across many articles (120 payers, 150 payees, three deal types: about 54,000 deals),
+across many articles (120 payers, 150 payees, three deal types: about 54,000 deals; and one
+mention in 50 between 12 "core" companies that all deal with each other, as the few giants of the
+news do, which makes tens of thousands of loops for circular_deals),
 amounts on three mentions in four, a stake on one in ten, all three statuses.
 """
 
@@ -35,8 +37,10 @@ insert into raw_deal_mentions
 select md5('mention-' || i::varchar)                                  as mention_id,
        md5('article-' || (i // $per)::bigint::varchar)                as article_id,
        (['investment', 'chip_supply', 'cloud_contract'])[i % 3 + 1]   as deal_type,
-       'Payer ' || (hash(i) % 120)                                  as payer,
-       'Payee ' || (hash(i + 7919) % 150)                           as payee,
+       case when i % 50 = 0 then 'Core ' || (hash(i) % 12)
+            else 'Payer ' || (hash(i) % 120) end                    as payer,
+       case when i % 50 = 0 then 'Core ' || (hash(i + 7919) % 12)
+            else 'Payee ' || (hash(i + 7919) % 150) end             as payee,
        case when i % 4 = 0 then null else ((i % 997) + 1) * 1e7 end    as amount,
        case when i % 4 = 0 then null when i % 5 = 0 then 'EUR' else 'USD' end as currency,
        case when i % 4 = 0 then null else ((i % 997) + 1) * 1e7 * (case when i % 5 = 0 then 1.08 else 1 end) end as amount_usd,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 
@@ -40,7 +41,11 @@ def _cell(value) -> str:
 
 def _csv_cell(value):
     items = _as_list(value)
-    return value if items is None else " ".join(str(v) for v in items)
+    if items is None:
+        return value
+    if any(isinstance(v, dict) for v in items):
+        return json.dumps(items, ensure_ascii=False, default=str)  # records (an alert's deliveries) stay parseable
+    return " ".join(str(v) for v in items)
 
 
 def _console() -> Console:
@@ -117,6 +122,9 @@ def print_eval_report(report: dict) -> None:
     if alerts:
         console.print(f"batch-2 alerts: {alerts['matched']}/{alerts['expected']} expected raised, "
                       f"{len(alerts['unexpected'])} unexpected ({alerts['raised']} raised)", markup=False)
+        if alerts.get("not_scored"):
+            others = ", ".join(f"{count} {kind}" for kind, count in sorted(alerts["not_scored"].items()))
+            console.print(f"  also raised, not in the gold format: {others}", markup=False)
         for alert in alerts["missing"]:
             console.print(f"  missing alert {_deal_line(alert)}", markup=False)
         for alert in alerts["unexpected"]:

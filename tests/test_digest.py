@@ -195,7 +195,7 @@ def test_flow_delivers_the_digest_once_to_every_channel(prefect, tmp_path, db_pa
     assert hook.delivered_ids() == [first.alert_id]
     headers, body = hook.requests[0]
     assert headers["Idempotency-Key"] == first.alert_id and body["alert_type"] == "daily_digest"
-    assert body["deal"]["groups"][0]["alerts"][0]["alert_id"] == "n1"  # the payload travels whole
+    assert body["digest"]["groups"][0]["alerts"][0]["alert_id"] == "n1"  # the payload travels whole
     assert rows(db_path, "select delivered_at is not null from alerts where alert_id = ?", [first.alert_id]) == [(True,)]
 
 
@@ -257,3 +257,22 @@ def test_flow_gives_up_when_the_lock_stays_held(prefect, tmp_path, db_path, monk
         release.set()
         holder.join()
     assert not Path(db_path).exists() or rows(db_path, "select count(*) from alerts") == [(0,)]
+
+
+def test_the_digest_of_real_runs_lists_new_and_changed_deals_and_loops(db_path):
+    """Alerts raised by the warehouse itself (not hand-inserted): a deal, then its change and a loop."""
+    from tests.test_warehouse import article, commit, mention
+
+    commit(db_path, [article("http://a.test/1", utc(2025, 3, 1), [
+        mention("investment", "Microsoft", "OpenAI", status="rumored", amount=10e9)])], run_id="r1")
+    commit(db_path, [article("http://a.test/2", utc(2025, 4, 1), [
+        mention("investment", "Microsoft", "OpenAI", status="completed", amount=13e9),
+        mention("cloud_contract", "OpenAI", "Microsoft", amount=250e9)])], run_id="r2")
+    digest = digest_of(db_path, window_end=datetime.now(timezone.utc) + timedelta(hours=1))
+    headline, *sections = digest.summary.split("\n\n")
+    assert headline.endswith("new deals: 2, deal changes: 2, new circular deals: 1.")
+    title, *lines = sections[1].split("\n")  # (alerts of one moment come in alert_id order)
+    assert title == "deal changes (2):"
+    assert sorted(lines) == ["- Changed investment: Microsoft -> OpenAI amount 10000000000 USD -> 13000000000 USD",
+                             "- Changed investment: Microsoft -> OpenAI status rumored -> completed"]
+    assert sections[2] == "new circular deals (1):\n- New circular deal: Microsoft -> OpenAI -> Microsoft (2 deals, $263B known)"

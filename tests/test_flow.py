@@ -22,7 +22,8 @@ from tests.loopback import Route, serve
 
 SITES = Path(__file__).parent / "sites"
 MINI = SITES / "mini"
-TABLES = ["articles", "deal_mentions", "deals", "investments", "chip_agreements", "cloud_contracts", "alerts"]
+TABLES = ["articles", "deal_mentions", "deals", "investments", "chip_agreements", "cloud_contracts",
+          "circular_deals", "deal_history", "alerts"]
 
 pytestmark = pytest.mark.slow
 
@@ -90,8 +91,11 @@ def test_flow_on_a_small_site_then_rerun_adds_nothing(prefect, tmp_path):
     assert first.feeds_failed == 0 and first.articles_new == len(article_paths("batch1"))
     assert_deals_found(db, expected["batch1"])
 
-    # one new_deal alert per deal, each delivered to the JSONL channel once
-    assert after_first["alerts"] == after_first["deals"] == first.alerts_new
+    # one new_deal alert per deal and one new_circular_deal per loop (Microsoft invests in Anthropic,
+    # which buys Microsoft's cloud), each delivered to the JSONL channel once
+    assert after_first["circular_deals"] == 1
+    assert after_first["alerts"] == after_first["deals"] + after_first["circular_deals"] == first.alerts_new
+    assert after_first["deal_history"] == after_first["deals"]
     lines = [json.loads(line) for line in alerts_file.read_text().splitlines()]
     assert sorted(line["alert_id"] for line in lines) == sorted(r[0] for r in query(db, "select alert_id from alerts"))
 

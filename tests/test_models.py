@@ -28,8 +28,13 @@ def built(tmp_path_factory):
             mention("investment", "Microsoft", "OpenAI", stake=27),
         ], language="es"),
     ], run_id="r1")
+    # The second run closes a loop (OpenAI -> CoreWeave -> Nvidia -> OpenAI) and changes a status.
     commit(db, [article("http://c.test/3", None, [mention("investment", "ASML", "Mistral", amount=1.3e9,
-                                                          currency="EUR")])], run_id="r2")
+                                                          currency="EUR")]),
+                article("http://d.test/4", utc(2025, 10, 1), [
+                    mention("investment", "Nvidia", "OpenAI", amount=100e9),
+                    mention("investment", "Microsoft", "OpenAI", status="completed", stake=27),
+                ])], run_id="r2")
     con = duckdb.connect(db, read_only=True)
     yield con
     con.close()
@@ -52,7 +57,7 @@ def test_model_key_is_unique_and_not_null(built, model):
 def test_deals_are_one_row_per_type_payer_payee(built):
     rows, distinct = built.execute(
         "select count(*), count(distinct (deal_type, payer, payee)) from deals").fetchall()[0]
-    assert rows == distinct == 5
+    assert rows == distinct == 6
 
 
 def test_models_come_after_what_they_read():

@@ -33,8 +33,8 @@ DEMO = Path(str(demo_sites_root()))
 
 # Every batch of every sample site: (site name, site root, batch folder).
 # The demo is one flat batch (feeds/ and articles/ at its root); the mini test
-# site is in the corpus layout, batch1/ then batch2/, served from one root.
-BATCHES = [("demo", DEMO, ""), ("mini", MINI, "batch1"), ("mini", MINI, "batch2")]
+# site is in the corpus layout, batch1/ then batch2/ then batch3/, served from one root.
+BATCHES = [("demo", DEMO, ""), ("mini", MINI, "batch1"), ("mini", MINI, "batch2"), ("mini", MINI, "batch3")]
 NEW_IN_BATCH2 = "meta-signs-14-billion-coreweave-contract.html"
 MINI_FEEDS = ["feeds/circuit-street.xml", "feeds/nube-y-silicio.xml"]  # in every batch
 
@@ -344,9 +344,9 @@ def test_serves_from_a_zip_traversable(tmp_path):
     [
         (MINI, "batch1", [f"/batch1/{f}" for f in MINI_FEEDS]),
         (MINI, "/batch2/", [f"/batch2/{f}" for f in MINI_FEEDS]),
-        (MINI, "", [f"/batch{n}/{f}" for n in (1, 2) for f in MINI_FEEDS]),
+        (MINI, "", [f"/batch{n}/{f}" for n in (1, 2, 3) for f in MINI_FEEDS]),
         (SITES, "mini/batch2", [f"/mini/batch2/{f}" for f in MINI_FEEDS]),
-        (SITES, "", [f"/mini/batch{n}/{f}" for n in (1, 2) for f in MINI_FEEDS]),
+        (SITES, "", [f"/mini/batch{n}/{f}" for n in (1, 2, 3) for f in MINI_FEEDS]),
         (DEMO, "", [f"/feeds/{p.name}" for p in sorted((DEMO / "feeds").glob("*.xml"))]),
     ],
 )
@@ -540,8 +540,9 @@ def batch_text(batches: list[str]) -> str:
     return "\n".join(page.decode(declared_charset(page)) for page in pages)
 
 
-def test_expected_has_the_deals_after_each_batch_and_the_batch2_alerts():
-    assert set(load_expected()) == {*batches_of("mini"), "batch2_alerts"}
+def test_expected_has_the_deals_after_each_batch_and_the_alerts_of_each_later_one():
+    batches = batches_of("mini")
+    assert set(load_expected()) == {*batches, *(f"{b}_alerts" for b in batches[1:])}
 
 
 @pytest.mark.parametrize("batch", batches_of("mini"))
@@ -563,11 +564,22 @@ def test_expected_deals_are_well_formed_and_named_in_the_articles(batch):
     assert len(keys) == len(deals), "a deal is listed twice"
 
 
-def test_batch2_alerts_are_exactly_the_difference_between_the_batches():
+# What each later batch is for: batch 2 brings one new deal and changes none; batch 3 brings no
+# new deal and changes two (a rumour confirmed with its amount, an investment completed).
+ALERTS_OF_BATCH = {
+    "batch2": [("new_deal", "cloud_contract", "Meta", "CoreWeave", None)],
+    "batch3": [("deal_changed", "chip_supply", "Meta", "Google", "amount"),
+               ("deal_changed", "chip_supply", "Meta", "Google", "status"),
+               ("deal_changed", "investment", "SoftBank", "OpenAI", "status")],
+}
+
+
+@pytest.mark.parametrize("earlier, later", list(zip(batches_of("mini"), batches_of("mini")[1:])))
+def test_alerts_of_a_batch_are_exactly_the_difference_from_the_one_before(earlier, later):
     expected = load_expected()
-    before = {deal_key(d): d for d in expected["batch1"]}
-    after = {deal_key(d): d for d in expected["batch2"]}
-    assert before.keys() <= after.keys(), "a deal vanished in batch 2"
+    before = {deal_key(d): d for d in expected[earlier]}
+    after = {deal_key(d): d for d in expected[later]}
+    assert before.keys() <= after.keys(), f"a deal vanished in {later}"
     wanted = [{"alert_type": "new_deal", "deal_type": t, "payer": p, "payee": e}
               for t, p, e in sorted(after.keys() - before.keys())]
     for key in sorted(before.keys()):
@@ -575,23 +587,24 @@ def test_batch2_alerts_are_exactly_the_difference_between_the_batches():
             if before[key][name] != after[key][name]:
                 wanted.append({"alert_type": "deal_changed", "deal_type": key[0], "payer": key[1], "payee": key[2],
                                "field": name, "old": before[key][name], "new": after[key][name]})
-    assert sorted(expected["batch2_alerts"], key=json.dumps) == sorted(wanted, key=json.dumps)
-    # What the sample is for: one new deal, no deal changed.
-    assert expected["batch2_alerts"] == [
-        {"alert_type": "new_deal", "deal_type": "cloud_contract", "payer": "Meta", "payee": "CoreWeave"}]
-    new_text = batch_text(["batch2"])
-    assert all(a["payer"] in new_text and a["payee"] in new_text for a in expected["batch2_alerts"])
+    alerts = expected[f"{later}_alerts"]
+    assert sorted(alerts, key=json.dumps) == sorted(wanted, key=json.dumps)
+    assert sorted((a["alert_type"], a["deal_type"], a["payer"], a["payee"], a.get("field")) for a in alerts) \
+        == ALERTS_OF_BATCH[later]
+    new_text = batch_text([later])
+    assert all(a["payer"] in new_text and a["payee"] in new_text for a in alerts)
 
 
-def test_batch2_feeds_republish_every_batch1_item_unchanged():
-    old_feeds = sorted(p.name for p in (MINI / "batch1" / "feeds").glob("*.xml"))
-    assert sorted(p.name for p in (MINI / "batch2" / "feeds").glob("*.xml")) == old_feeds
+@pytest.mark.parametrize("earlier, later", list(zip(batches_of("mini"), batches_of("mini")[1:])))
+def test_later_feeds_republish_every_earlier_item_unchanged(earlier, later):
+    old_feeds = sorted(p.name for p in (MINI / earlier / "feeds").glob("*.xml"))
+    assert sorted(p.name for p in (MINI / later / "feeds").glob("*.xml")) == old_feeds
     for name in old_feeds:
-        new_items = {item.guid: item for item in feed_items((MINI / "batch2" / "feeds" / name).read_bytes())}
-        for item in feed_items((MINI / "batch1" / "feeds" / name).read_bytes()):
+        new_items = {item.guid: item for item in feed_items((MINI / later / "feeds" / name).read_bytes())}
+        for item in feed_items((MINI / earlier / "feeds" / name).read_bytes()):
             assert item.guid in new_items, f"{name} dropped {item.guid}"
             assert new_items[item.guid] == item, f"{name} changed {item.guid}"
-            assert item.link.startswith("__BASE__/batch1/articles/")
+            assert item.link.startswith(f"__BASE__/{earlier}/articles/") or earlier != "batch1"
 
 
 def test_batch2_adds_one_article_that_is_new_by_guid_not_by_date():

@@ -101,7 +101,11 @@ def test_new_deal_alert_once_per_deal_with_stable_id(db_path, two_articles):
     assert first.alerts_new == 2
     ids_before = {r[0] for r in rows(db_path, "select alert_id from alerts")}
     second = commit(db_path, two_articles[1:], run_id="run-2")
-    assert second.alerts_new == 1  # Microsoft -> OpenAI is new; the CoreWeave contract is not
+    # Microsoft -> OpenAI is new; the CoreWeave contract is not, but its amount changed
+    assert second.alerts_new == 2
+    new_deals = rows(db_path, "select d.payer, d.payee from alerts a join deals d using (deal_id) "
+                     "where a.alert_type = 'new_deal' and a.run_id = 'run-2'")
+    assert new_deals == [("Microsoft", "OpenAI")]
     ids_after = {r[0] for r in rows(db_path, "select alert_id from alerts")}
     assert ids_before < ids_after
     summaries = [r[0] for r in rows(db_path, "select summary from alerts order by summary")]

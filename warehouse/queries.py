@@ -65,18 +65,32 @@ def list_deals(db_path: str, *, deal_type: str | None = None, company: str | Non
 
 
 def list_alerts(db_path: str, *, pending_only: bool = False) -> pd.DataFrame:
+    """Alerts and their delivery state per channel, oldest first.
+
+    ``delivery`` is for reading: one line per channel, the channel as written
+    in the config (``${VAR}`` unexpanded), its status, attempts and last error.
+    ``deliveries`` holds the same as a list of records for JSON. With
+    ``pending_only``, the alerts some channel has not received (pending or failed).
+    """
     clause = "where a.alert_id in (select alert_id from alert_deliveries where status <> 'delivered')" \
         if pending_only else ""
     return _read(db_path, f"""
         with deliveries as (
             select alert_id,
-                   string_agg(channel || ': ' || status
-                              || case when last_error is not null then ' (' || last_error || ')' else '' end,
-                              '; ' order by channel) as delivery
+                   string_agg(channel || ': ' || status || ', '
+                              || case attempts when 0 then 'not tried yet' when 1 then '1 attempt'
+                                               else attempts || ' attempts' end
+                              || coalesce(': ' || last_error, ''),
+                              chr(10) order by channel) as delivery,
+                   list({{'channel': channel, 'status': status, 'attempts': attempts, 'last_error': last_error,
+                          'last_attempt_at': strftime(timezone('UTC', last_attempt_at), '%Y-%m-%dT%H:%M:%SZ'),
+                          'delivered_at': strftime(timezone('UTC', delivered_at), '%Y-%m-%dT%H:%M:%SZ')}}
+                        order by channel) as deliveries
             from alert_deliveries group by alert_id
         )
         select a.created_at, a.alert_type, a.summary, a.field, a.old_value, a.new_value,
-               a.delivered_at, d.delivery, a.alert_id, a.deal_id
+               a.delivered_at, coalesce(d.delivery, '') as delivery, coalesce(d.deliveries, []) as deliveries,
+               a.alert_id, a.deal_id
         from alerts a left join deliveries d using (alert_id)
         {clause}
         order by a.created_at, a.alert_id""")

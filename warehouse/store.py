@@ -13,6 +13,7 @@ from pathlib import Path
 from extractors.records import CacheValidators, ExtractedArticle, FetchLogEntry
 from warehouse.db import connect, scalar, transaction
 from warehouse.load import article_frames, article_id, insert_fetch_log, insert_new, upsert_http_cache
+from warehouse.history import snapshot_deals
 from warehouse.models import build_models, models_current
 
 logger = logging.getLogger(__name__)
@@ -156,7 +157,8 @@ def commit_run(db_path: str | Path, run_id: str, started_at: datetime,
 
 def _store(con, run_id: str, records: Sequence[ExtractedArticle], fetch_log: Sequence[FetchLogEntry],
            channels: Sequence[str]) -> CommitSummary:
-    """Articles, mentions and fetch log in, models rebuilt, alerts raised: in the caller's transaction."""
+    """Articles, mentions and fetch log in, models rebuilt, deal versions recorded, alerts raised:
+    in the caller's transaction."""
     clock = time.perf_counter()
     # An article stored before keeps the mentions it was stored with.
     already = _stored_article_ids(con, [article_id(r.article.url) for r in records])
@@ -172,6 +174,8 @@ def _store(con, run_id: str, records: Sequence[ExtractedArticle], fetch_log: Seq
     rebuild = bool(articles_new or mentions_new) or not models_current(con)
     if rebuild:
         build_models(con)
+        # New versions of the deals that changed: deal_changes, and so the alerts, read them.
+        snapshot_deals(con, run_id)
     built = time.perf_counter()
     alerts_new = raise_alerts(con, run_id, channels) if rebuild else 0
     deals_total = scalar(con, "select count(*) from deals")

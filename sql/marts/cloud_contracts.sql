@@ -16,5 +16,7 @@ select
     first_seen_at,
     last_seen_at,
     source_count,
-    source_urls
+    source_urls,
+    amount_article_id,
+    status_article_id
 from typed_deals

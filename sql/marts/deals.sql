@@ -10,6 +10,8 @@
 --   fetched late does not.
 -- * status: the most advanced status any article reports
 --   (rumored < announced < completed); it never moves backwards.
+-- * amount_article_id, stake_article_id, status_article_id: the article each
+--   current value comes from (what deal_changes names as a change's cause).
 with mentions as (
     select
         *,
@@ -18,11 +20,11 @@ with mentions as (
 ),
 
 latest_amount as (
+    -- One arg_max over a struct: the four values of the same mention, for the price of one.
     select
         deal_id,
-        arg_max(amount, (reported_at, confidence, mention_id)) as amount,
-        arg_max(currency, (reported_at, confidence, mention_id)) as currency,
-        arg_max(amount_usd, (reported_at, confidence, mention_id)) as amount_usd
+        arg_max(struct_pack(amount, currency, amount_usd, article_id),
+                (reported_at, confidence, mention_id)) as latest
     from mentions
     where amount is not null
     group by deal_id
@@ -31,18 +33,17 @@ latest_amount as (
 latest_stake as (
     select
         deal_id,
-        arg_max(stake_pct, (reported_at, confidence, mention_id)) as stake_pct
+        arg_max(struct_pack(stake_pct, article_id), (reported_at, confidence, mention_id)) as latest
     from mentions
     where stake_pct is not null
     group by deal_id
 ),
 
-furthest_status as (
+ranked_status as (
     select
-        deal_id,
-        max(case status when 'rumored' then 1 when 'announced' then 2 when 'completed' then 3 end) as status_rank
+        *,
+        case status when 'rumored' then 1 when 'announced' then 2 when 'completed' then 3 end as status_rank
     from mentions
-    group by deal_id
 ),
 
 sources as (
@@ -54,8 +55,11 @@ sources as (
         min(extracted_at)                 as first_seen_at,
         max(extracted_at)                 as last_seen_at,
         count(distinct article_id)        as source_count,
-        list(distinct article_url order by article_url) as source_urls
-    from mentions
+        list(distinct article_url order by article_url) as source_urls,
+        max(status_rank)                  as status_rank,
+        -- the article of the status is the first to report it (earliest date, then first fetched)
+        arg_min(article_id, (-status_rank, reported_at, extracted_at, mention_id)) as status_article_id
+    from ranked_status
     group by deal_id
 )
 
@@ -64,19 +68,21 @@ select
     sources.deal_type,
     sources.payer,
     sources.payee,
-    latest_amount.amount,
-    latest_amount.currency,
-    latest_amount.amount_usd,
-    latest_stake.stake_pct,
-    case furthest_status.status_rank
+    latest_amount.latest.amount,
+    latest_amount.latest.currency,
+    latest_amount.latest.amount_usd,
+    latest_stake.latest.stake_pct,
+    case sources.status_rank
         when 1 then 'rumored' when 2 then 'announced' else 'completed'
     end                                   as status,
     sources.first_seen_at,
     sources.last_seen_at,
     sources.source_count,
-    sources.source_urls
+    sources.source_urls,
+    latest_amount.latest.article_id       as amount_article_id,
+    latest_stake.latest.article_id        as stake_article_id,
+    sources.status_article_id
 from sources
-join furthest_status using (deal_id)
 left join latest_amount using (deal_id)
 left join latest_stake using (deal_id)
 order by sources.deal_type, sources.payer, sources.payee

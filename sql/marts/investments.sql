@@ -17,5 +17,8 @@ select
     first_seen_at,
     last_seen_at,
     source_count,
-    source_urls
+    source_urls,
+    amount_article_id,
+    stake_article_id,
+    status_article_id
 from typed_deals

@@ -34,6 +34,32 @@ create table if not exists raw_deal_mentions (
     run_id       varchar
 );
 
+-- Every version of every deal (SCD2): a deal gets a new row when its amount,
+-- stake or status changes; the row it replaces gets valid_to. So `deals` as it
+-- stood at any moment is `valid_from <= t and (valid_to is null or valid_to > t)`,
+-- and deal_changes is read from consecutive versions. Written by
+-- warehouse/history.py from sql/snapshots/, in the run's transaction.
+create table if not exists deal_history (
+    deal_id           varchar not null,
+    version           integer not null,   -- 1 when first seen, then +1 per change
+    deal_type         varchar not null,
+    payer             varchar not null,
+    payee             varchar not null,
+    amount            double,
+    currency          varchar,
+    amount_usd        double,
+    stake_pct         double,
+    status            varchar not null,
+    changed_fields    varchar[] not null, -- what differs from the version before ([] for version 1)
+    amount_article_id varchar,            -- the article each current value comes from
+    stake_article_id  varchar,
+    status_article_id varchar,
+    valid_from        timestamptz not null,
+    valid_to          timestamptz,        -- null while this is the deal's current version
+    run_id            varchar,
+    primary key (deal_id, version)
+);
+
 -- The alert outbox: rows are written in the same transaction as the deals
 -- that raise them, and never rewritten except for delivered_at.
 create table if not exists alerts (
