@@ -43,12 +43,16 @@ def _parser() -> argparse.ArgumentParser:
 
     db_help = "DuckDB file (default: $DEALWATCH_DB, else dealwatch.duckdb)"
     fmt = dict(choices=["table", "csv", "json"], default="table", help="output format (default: table)")
+    no_progress = {"action": "store_true", "help": "show no progress on stderr (by default: a live display on a "
+                   "terminal, plain `HH:MM:SS.mmm | progress | ...` lines otherwise)"}
 
-    run = command("run", "run one ingest pass (feeds -> deals -> alerts) as a Prefect flow",
+    run = command("run", "run one ingest pass (feeds -> deals -> alerts) as a Prefect flow; progress on "
+                  "stderr, the summary on stdout",
                   "dealwatch run --config dealwatch.toml --db deals.duckdb")
     run.add_argument("--config", default=DEFAULT_CONFIG, help=f"config file (default: {DEFAULT_CONFIG})")
     run.add_argument("--db", help=db_help)
     run.add_argument("--batch-size", type=int, default=50, help="articles per task (default: 50)")
+    run.add_argument("--no-progress", **no_progress)
 
     demo = command("demo", "serve the bundled sample sites on loopback and run the flow on them",
                    "dealwatch demo --db demo.duckdb")
@@ -56,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8765,
                       help="loopback port for the sample sites (default: 8765; the same port on every "
                            "run keeps article URLs stable, so a second demo adds nothing)")
+    demo.add_argument("--no-progress", **no_progress)
 
     deals = command("deals", "list deals", "dealwatch deals --type investment --company Amazon --since 2025-01-01")
     deals.add_argument("--db", help=db_help)
@@ -121,9 +126,12 @@ def _cmd_run(args) -> int:
     load_config(args.config)  # a bad config fails here, before Prefect starts
     if args.batch_size < 1:
         raise ConfigError("--batch-size", "must be at least 1")
+    from flows.progress import for_terminal
     from flows.runner import run_once
 
-    summary = run_once(args.config, resolve_db_path(args.db), batch_size=args.batch_size)
+    # Progress goes to stderr; stdout keeps only the summary, for scripts.
+    summary = run_once(args.config, resolve_db_path(args.db), batch_size=args.batch_size,
+                       progress=for_terminal(sys.stderr, enabled=not args.no_progress))
     from flows.output import print_run_summary
 
     print_run_summary(summary)
@@ -132,8 +140,10 @@ def _cmd_run(args) -> int:
 
 def _cmd_demo(args) -> int:
     from flows.demo import run_demo
+    from flows.progress import for_terminal
 
-    return run_demo(resolve_db_path(args.db), port=args.port)
+    return run_demo(resolve_db_path(args.db), port=args.port,
+                    progress=for_terminal(sys.stderr, enabled=not args.no_progress))
 
 
 def _cmd_deals(args) -> int:

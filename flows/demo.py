@@ -7,6 +7,7 @@ from pathlib import Path
 
 from extractors.errors import DealwatchError
 from flows.output import print_frame, print_run_summary
+from flows.progress import Progress
 from flows.runner import run_once
 from flows.sites import SiteServer, demo_sites_root
 from warehouse.queries import list_alerts, list_deals
@@ -34,14 +35,14 @@ def _start_server(port: int) -> SiteServer:
                         "pass --port with a free port, or --port 0 for any") from None
 
 
-def run_demo(db_path: str, port: int = 8765) -> int:
+def run_demo(db_path: str, port: int = 8765, progress: Progress | None = None) -> int:
     alerts_file = Path(db_path).with_suffix(".alerts.jsonl")
     server = _start_server(port)
     with server, tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "demo.toml"
         config.write_text(demo_config(server.feed_urls(), alerts_file), encoding="utf-8")
         print(f"serving the sample sites at {server.base_url}; running the flow into {db_path}")
-        summary = run_once(str(config), db_path)
+        summary = run_once(str(config), db_path, progress=progress)
     print_run_summary(summary)
     print_frame(list_deals(db_path), "table", title="deals", columns=DEAL_COLUMNS)
     print_frame(list_alerts(db_path), "table", title=f"alerts (also appended to {alerts_file})",

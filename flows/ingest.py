@@ -42,6 +42,7 @@ from extractors.http import FEED, PAGE, Fetcher, is_transient
 from extractors.records import CacheValidators, ExtractedArticle, Feed, FeedEntry, FetchLogEntry
 from extractors.urls import canonical_url
 from flows.config import Config, FeedConfig, load_config, resolve_db_path
+from flows.progress import current as current_progress
 from warehouse.delivery import deliver_pending
 from warehouse.db import connect, run_lock
 from warehouse.store import (CommitSummary, RunCounts, cached_validators, commit_articles, commit_run,
@@ -349,6 +350,7 @@ def _fetch_feeds(config: Config, fetcher: Fetcher, cached: dict[str, CacheValida
                  ) -> tuple[list[FeedOutcome], list[FetchLogEntry], dict[str, str]]:
     futures = [fetch_feed.submit(feed, fetcher, cached.get(feed.url)) for feed in config.feeds]
     outcomes, log, feed_errors = [], [], {}
+    shown = current_progress()
     for feed, future in zip(config.feeds, futures):
         future.wait()
         state = future.state
@@ -356,6 +358,7 @@ def _fetch_feeds(config: Config, fetcher: Fetcher, cached: dict[str, CacheValida
             outcome = future.result()
             outcomes.append(outcome)
             log.append(outcome.log)
+            shown.advance("feeds", unchanged=int(outcome.not_modified))
             continue
         exc = state.result(raise_on_failure=False)
         if isinstance(exc, FeedFailed):
@@ -364,6 +367,7 @@ def _fetch_feeds(config: Config, fetcher: Fetcher, cached: dict[str, CacheValida
             entry = FetchLogEntry(feed.url, "feed", None, None, None, f"{type(exc).__name__}: {exc}"[:500])
         feed_errors[feed.url] = entry.error or "failed"
         log.append(entry)
+        shown.advance("feeds", failed=1)
         logger.warning("feed %s failed: %s", feed.url, entry.error)
     return outcomes, log, feed_errors
 
@@ -423,17 +427,24 @@ def _ingest(config: Config, db: str, run_id: str, started_at: datetime, batch_si
     logger.info("run %s: %d feeds into %s", run_id, len(config.feeds), db)
     clock = time.perf_counter()
     progress = _Progress()
+    shown = current_progress()  # what the CLI shows of the run (nothing when a deployment runs it)
     with Fetcher(config.fetch) as fetcher:
+        shown.stage("feeds", total=len(config.feeds), failed=0, unchanged=0)
         feed_outcomes, log, feed_errors = _fetch_feeds(config, fetcher, cached_validators(db), logger)
+        shown.finish("feeds", failed=len(feed_errors))
         entries, skipped = _new_entries([o.feed for o in feed_outcomes], db)
         progress.seconds["feeds"] = time.perf_counter() - clock
         batches = [entries[i:i + batch_size] for i in range(0, len(entries), batch_size)]
         logger.info("%d new articles to fetch (%d already stored), in %d batches", len(entries), skipped, len(batches))
+        shown.stage("articles", total=len(entries), mentions=0, failed=0, skipped=skipped)
         with _parsing(len(entries)):
             for outcome in _run_batches(batches, fetcher, logger):
                 progress.add(outcome)
+                shown.advance("articles", len(outcome.records) + outcome.failed, failed=outcome.failed,
+                              mentions=sum(len(r.mentions) for r in outcome.records))
                 if len(progress.waiting.records) >= COMMIT_ARTICLES:
                     progress.commit_part(db, run_id, config.alert_urls)
+        shown.finish("articles")
         robots_log = fetcher.robots_log()
     validators = _settled_validators(feed_outcomes, progress.unsettled, logger)
     counts = RunCounts(feeds_tried=len(config.feeds), feeds_failed=len(feed_errors),
@@ -441,11 +452,18 @@ def _ingest(config: Config, db: str, run_id: str, started_at: datetime, batch_si
     seconds = progress.seconds
     seconds["articles"] = time.perf_counter() - clock - seconds["feeds"]
 
+    shown.stage("store", note=f"writing {len(progress.waiting.records)} articles, building models, raising alerts")
     summary = store(db, run_id, started_at, progress.waiting.records, log + robots_log + progress.waiting.log,
                     config.alert_urls, counts, validators, progress.committed)
     seconds |= summary.seconds
+    shown.finish("store", articles_new=summary.articles_new, mentions_new=summary.mentions_new,
+                 deals=summary.deals_total, alerts_new=summary.alerts_new,
+                 note=", ".join(f"{phase} {summary.seconds.get(phase, 0.0):.2f}s"
+                                for phase in ("load", "models", "alerts")))
     delivering = time.perf_counter()
+    shown.stage("alerts", note=f"delivering to {len(config.alert_urls)} channel(s)")
     report = deliver_alerts(db, config.alert_urls, config.fetch.user_agent)
+    shown.finish("alerts", delivered=report.delivered, pending=report.pending)
     seconds["deliver"] = time.perf_counter() - delivering
     seconds["total"] = time.perf_counter() - clock
     return RunSummary(
