@@ -152,7 +152,9 @@ def print_report(results: dict) -> None:
                   f"(parse + extract spread over {results['machine']['cpus']} cores): "
                   f"{_cell(r['body_vs_parsing_on_all_cores'], 2)}x")
         print(f"cold / baseline: {_cell(r['cold_vs_baseline'], 2)}x   "
-              f"warm - prefect start-up: {_cell(r['warm_beyond_prefect_s'], 2)} s   "
+              f"warm - prefect start-up: {_cell(r['warm_beyond_prefect_s'], 2)} s "
+              f"(best of {len(size['facts']['warm_runs'])}; Prefect's server settled "
+              f"{_cell(size['facts'].get('prefect_settle_seconds'), 0)} s after the cold run)   "
               f"article pages fetched by the warm run: {r['warm_article_pages_served']} served, "
               f"{r['warm_article_fetch_log_rows']} in fetch_log   "
               f"deals: {r['deals']} from {r['mentions']} mentions")

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -59,13 +59,18 @@ def _environment(work: Path) -> dict[str, str]:
 
 
 @contextmanager
-def prefect_api(mode: str, env: dict[str, str]) -> Iterator[None]:
+def prefect_api(mode: str, env: dict[str, str]) -> Iterator[Callable[[], float]]:
     """``server``: one Prefect API server for the whole bench, as a deployment has (``dealwatch
     serve``), so no stage pays for starting one and "Prefect's start-up" is a flow run's own cost;
     ``ephemeral``: every run starts Prefect's temporary server, as a bare ``dealwatch run`` does
-    (seconds of noise on a busy machine, and its memory counts in the run's process tree)."""
+    (seconds of noise on a busy machine, and its memory counts in the run's process tree).
+
+    Yields a function that waits until the server has worked through what the last run sent it
+    (it persists a big run's events and logs for a while after the run ends) and returns the
+    seconds waited: a warm rerun 30 minutes after a backfill finds the server idle.
+    """
     if mode == "ephemeral":
-        yield
+        yield lambda: 0.0
         return
     # The server process inherits this process's environment: give it the bench's Prefect home.
     for name in ("PREFECT_HOME", "PREFECT_SERVER_ANALYTICS_ENABLED"):
@@ -76,10 +81,33 @@ def prefect_api(mode: str, env: dict[str, str]) -> Iterator[None]:
     server.start(timeout=120)
     env["PREFECT_API_URL"] = server.api_url
     try:
-        yield
+        yield lambda: wait_until_idle(server.server_process.pid)
     finally:
         env.pop("PREFECT_API_URL", None)
         server.stop()
+
+
+def wait_until_idle(pid: int, busy_share: float = 0.05, interval: float = 2.0, limit: float = 180.0) -> float:
+    """Wait until process ``pid`` uses less than ``busy_share`` of a core over ``interval`` seconds."""
+    started = time.monotonic()
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def cpu_seconds() -> float:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+
+    try:
+        before = cpu_seconds()
+        while time.monotonic() - started < limit:
+            time.sleep(interval)
+            now = cpu_seconds()
+            if now - before < busy_share * interval:
+                break
+            before = now
+    except (OSError, ValueError):  # no /proc, or the server is gone: nothing to wait for
+        pass
+    return time.monotonic() - started
 
 
 class CorpusServer:
@@ -154,7 +182,8 @@ def _flow_run(server: CorpusServer, config: Path, db: Path, args: argparse.Names
             "flow_seconds": measured.result["flow_seconds"]}, measured
 
 
-def bench_size(n: int, args: argparse.Namespace, work: Path, env: dict[str, str]) -> dict:
+def bench_size(n: int, args: argparse.Namespace, work: Path, env: dict[str, str],
+               settle: Callable[[], float] = lambda: 0.0) -> dict:
     size_dir = work / f"n{n}"
     size_dir.mkdir()
     server = CorpusServer(args.seed, n, args.feeds, env)
@@ -171,6 +200,7 @@ def bench_size(n: int, args: argparse.Namespace, work: Path, env: dict[str, str]
         facts["cold"], measured = _flow_run(server, config, db, args, work, env)
         rows["flow cold"] = stage_row(measured, facts["cold"]["summary"]["articles_new"] or None)
         rows.update(flow_breakdown(facts["cold"], n))
+        facts["prefect_settle_seconds"] = settle()
 
         # Then Prefect's start-up and the warm rerun, alternately: a warm rerun costs little more
         # than Prefect itself, so each is the best of --repeat, which keeps a neighbour's burst of
@@ -232,12 +262,12 @@ def main(argv: list[str] | None = None) -> int:
                      "settings": {"seed": args.seed, "feeds": args.feeds, "batch_size": args.batch_size,
                                   "baseline_workers": args.workers, "prefect": args.prefect}, "sizes": {}}
     try:
-        with prefect_api(args.prefect, env):
+        with prefect_api(args.prefect, env) as settle:
             # Prefect creates its database on first use: do that outside any measurement.
             _stage("prefect", work, env)
             if not args.models_only:
                 for n in args.sizes:
-                    results["sizes"][str(n)] = bench_size(n, args, work, env)
+                    results["sizes"][str(n)] = bench_size(n, args, work, env, settle)
         if args.models_only or not args.no_models:
             results["models"] = bench_models(args, work, env)
         results["ratios"] = ratios(results)

@@ -1,7 +1,8 @@
 """Article page bytes -> :class:`ArticleContent`: main text, title, date, language, outlet.
 
 Steps, in order:
-1. ``charset.decode_html``: bytes to text (BOM, Content-Type charset, ``<meta charset>``, detection).
+1. ``charset.decode_html``: bytes to text (BOM, Content-Type charset, ``<meta charset>``, detection);
+   ``page_tree.parse_html``: text to the one lxml tree every later step reads.
 2. ``metadata``: JSON-LD, ``og:``/``article:`` meta tags, ``<html lang>``, ``<link rel=canonical>``.
 3. ``boilerplate.Cleaner``: drop what is never the story (navigation, asides, footers, forms,
    cookie banners, share bars, ad slots, newsletter/paywall boxes, related lists).
@@ -15,7 +16,8 @@ import logging
 import re
 
 import trafilatura
-from bs4 import BeautifulSoup
+from lxml import etree
+from lxml.etree import _Element as Element
 from trafilatura.deduplication import LRUCache
 
 from extractors.boilerplate import Cleaner
@@ -30,9 +32,11 @@ from extractors.metadata import (
     first_time_element,
     json_ld_article,
     meta_content,
+    meta_tags,
     parse_datetime,
     title_from_title_tag,
 )
+from extractors.page_tree import parse_html, text_of, to_html
 from extractors.records import ArticleContent, FeedEntry
 
 logger = logging.getLogger(__name__)
@@ -72,23 +76,23 @@ def _trafilatura(page: str, url: str, *, precision: bool) -> list[str]:
     return _paragraphs(text)
 
 
-def _densest_block(soup: BeautifulSoup) -> list[str]:
+def _densest_block(root: Element) -> list[str]:
     """Last resort: the direct <p> children of the element that has the most of them."""
     best: list[str] = []
     best_chars = 0
-    for box in soup.find_all(True):
-        texts = [p.get_text(" ", strip=True) for p in box.find_all("p", recursive=False)]
+    for box in root.iter(etree.Element):
+        texts = [text_of(p, " ", strip=True) for p in box.iterchildren("p")]
         chars = sum(len(t) for t in texts)
         if chars > best_chars:
             best, best_chars = [t for t in texts if t], chars
     return _paragraphs("\n".join(best))
 
 
-def _main_text(soup: BeautifulSoup, url: str, title: str) -> str:
-    page = str(soup)
+def _main_text(root: Element, source: str, url: str, title: str) -> str:
+    page = to_html(root, source)
     paragraphs = _trafilatura(page, url, precision=True) or _trafilatura(page, url, precision=False)
     if not paragraphs:
-        paragraphs = _densest_block(soup)
+        paragraphs = _densest_block(root)
     if paragraphs and title and paragraphs[0].strip().lower() == title.strip().lower():
         paragraphs = paragraphs[1:]  # the headline is the title, not the first paragraph
     return "\n\n".join(paragraphs)
@@ -111,32 +115,36 @@ def parse_article(
 
     ``entry`` (the feed item that linked here) fills in what the page does not say.
     """
-    soup = BeautifulSoup(decode_html(content, content_type), "lxml")
-    ld = json_ld_article(soup)
-    outlet = ld.get("publisher") or meta_content(soup, "og:site_name") or meta_content(soup, "application-name") or None
-    description = meta_content(soup, "og:description") or meta_content(soup, "description") or ld.get("description", "")
-    html_tag = soup.find("html")
+    source = decode_html(content, content_type)
+    root = parse_html(source)
+    ld = json_ld_article(root)
+    metas = meta_tags(root)
+    outlet = ld.get("publisher") or meta_content(metas, "og:site_name") or meta_content(metas, "application-name") or None
+    description = meta_content(metas, "og:description") or meta_content(metas, "description") or ld.get("description", "")
+    html_tag = next(root.iter("html"), None)
     page_language = (
         normalize_language(ld.get("language"))
-        or normalize_language(meta_content(soup, "og:locale"))
-        or normalize_language(html_tag.get("lang") if html_tag else None)
-        or normalize_language(meta_content(soup, "content-language", "language", "dc.language"))
+        or normalize_language(meta_content(metas, "og:locale"))
+        or normalize_language(html_tag.get("lang") if html_tag is not None else None)
+        or normalize_language(meta_content(metas, "content-language", "language", "dc.language"))
     )
     published_at = parse_datetime(ld.get("date")) or next(
-        filter(None, (parse_datetime(meta_content(soup, key)) for key in DATE_META)), None
+        filter(None, (parse_datetime(meta_content(metas, key)) for key in DATE_META)), None
     )
-    page_url = canonical_link(soup, url)
-    title_tag_title = title_from_title_tag(soup, outlet)
+    page_url = canonical_link(root, metas, url)
+    title_tag_title = title_from_title_tag(root, outlet)
 
-    cleaner = Cleaner(soup)
+    cleaner = Cleaner(root)
     cleaner.run()
-    h1 = soup.find("h1")
-    title = (ld.get("headline") or meta_content(soup, "og:title") or (clean_text(h1.get_text(" ")) if h1 else "")
+    h1 = next(root.iter("h1"), None)
+    # og:title as the cleaned page has it: a meta inside a dropped box is gone with it
+    title = (ld.get("headline") or meta_content(meta_tags(root), "og:title")
+             or (clean_text(text_of(h1, " ")) if h1 is not None else "")
              or title_tag_title or (entry.title if entry else ""))
-    published_at = published_at or first_time_element(soup) or (entry.published_at if entry else None)
+    published_at = published_at or first_time_element(root) or (entry.published_at if entry else None)
     cleaner.drop_bylines()
 
-    text = _main_text(soup, url, title)
+    text = _main_text(root, source, url, title)
     if not text:
         raise ArticleError(url, "no article text found on the page")
     language = page_language or (entry.language if entry else None) or _guess_language(text)

@@ -9,8 +9,12 @@ across outlets in English and Spanish, never per-site selectors.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from bs4 import BeautifulSoup, Tag
+from lxml import etree
+from lxml.etree import _Element as Element
+
+from extractors.page_tree import is_gone, live_siblings_after, remove, text_of
 
 
 _DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "canvas", "object", "embed",
@@ -67,109 +71,126 @@ _MAX_HEADING_CHARS = 60  # for h2-h6/strong/b; a bare p/div/span must be a label
 _MAX_LABEL_CHARS = 40
 
 
-def _class_words(tag: Tag) -> set[str]:
-    raw = " ".join(tag.get("class") or []) + " " + (tag.get("id") or "")
-    raw = re.sub(r"([a-z])([A-Z])", r"\1 \2", raw)  # camelCase -> camel Case
-    tokens = re.findall(r"[a-z0-9]+", raw.lower())
-    return set(tokens) | {a + b for a, b in zip(tokens, tokens[1:])}
+_CAMEL_CASE = re.compile(r"([a-z])([A-Z])")
+_WORD = re.compile(r"[a-z0-9]+")
+_EMAIL = re.compile("^email$", re.I)
+# Only a tag with one of these attributes can be furniture by its attributes (a list, in document
+# order, taken before anything is dropped).
+_FURNITURE_CANDIDATES = etree.XPath("//*[@role or @style or @hidden or @aria-hidden or @class or @id]")
+_NAMED_TAGS = etree.XPath("//*[@class or @id]")
 
 
-def _gone(tag: Tag) -> bool:
-    """Whether ``tag`` was decomposed. (bs4's ``Tag.decomposed`` falls back to a subtree search
-    for a child named "_decomposed" on live tags, which made cleaning quadratic.)"""
-    return bool(tag.__dict__.get("_decomposed"))
+@lru_cache(maxsize=4096)
+def _words(classes: str | None, ident: str | None) -> frozenset[str]:
+    raw = (" ".join(classes.split()) if classes else "") + " " + (ident or "")
+    raw = _CAMEL_CASE.sub(r"\1 \2", raw)  # camelCase -> camel Case
+    tokens = _WORD.findall(raw.lower())
+    return frozenset(tokens) | {a + b for a, b in zip(tokens, tokens[1:])}
 
 
-def _paragraph_chars(tag: Tag) -> int:
-    return sum(len(p.get_text(strip=True)) for p in tag.find_all("p"))
+def _class_words(tag: Element) -> frozenset[str]:
+    """The words of a tag's class and id (pages repeat the same few: read each pair once)."""
+    classes, ident = tag.get("class"), tag.get("id")
+    if not classes and not ident:
+        return frozenset()
+    return _words(classes, ident)
+
+
+def _paragraph_chars(tag: Element) -> int:
+    return sum(len(text_of(p, strip=True)) for p in tag.iterdescendants("p"))
 
 
 class Cleaner:
-    """Removes page furniture from a soup in place, never the box that holds most of the story."""
+    """Removes page furniture from a page's tree in place, never the box that holds most of the story.
 
-    def __init__(self, soup: BeautifulSoup):
-        self.soup = soup
-        self.total = max(_paragraph_chars(soup), 1)
+    ``root`` is the page's root element (``page_tree.parse_html``); a removed tag leaves the tree.
+    """
 
-    def is_protected(self, tag: Tag) -> bool:
+    def __init__(self, root: Element):
+        self.root = root
+        self.total = max(_paragraph_chars(root), 1)
+
+    def is_protected(self, tag: Element) -> bool:
         # A box holding half the page's paragraph text is the story (or wraps it), whatever
         # its class says ("single-post has-share-bar"); a page with almost no text has no story
         # to protect (a cookie notice is not one).
-        if tag.name in _PROTECTED_TAGS or tag.get("itemprop") == "articleBody":
+        if tag.tag in _PROTECTED_TAGS or tag.get("itemprop") == "articleBody":
             return True
         chars = _paragraph_chars(tag)
         return chars >= _MIN_STORY_CHARS and chars * 2 >= self.total
 
-    def drop(self, tag: Tag) -> None:
-        if _gone(tag) or self.is_protected(tag):
+    def gone(self, tag: Element) -> bool:
+        return is_gone(tag, self.root)
+
+    def drop(self, tag: Element) -> None:
+        if self.gone(tag) or self.is_protected(tag):
             return
-        tag.decompose()
+        remove(tag)
 
     def run(self) -> None:
-        for tag in self.soup.find_all(("script", "style", "noscript", "template")):
-            tag.decompose()
+        for tag in list(self.root.iter("script", "style", "noscript", "template")):
+            remove(tag)
         self.drop_signup_boxes()
-        for tag in self.soup.find_all(_DROP_TAGS):
+        for tag in list(self.root.iter(*_DROP_TAGS)):
             self.drop(tag)
-        for tag in self.soup.find_all(True):
-            if _gone(tag):
-                continue
+        for tag in _FURNITURE_CANDIDATES(self.root):
+            # The cheap tests first: drop() itself skips a tag that went with a box before it.
             role = (tag.get("role") or "").lower()
             style = (tag.get("style") or "").replace(" ", "").lower()
-            hidden = tag.has_attr("hidden") or tag.get("aria-hidden") == "true" or "display:none" in style
-            boxy = tag.name not in _INLINE_TAGS and _class_words(tag) & _BOILERPLATE_WORDS
-            if role in _DROP_ROLES or hidden or boxy:
+            hidden = tag.get("hidden") is not None or tag.get("aria-hidden") == "true" or "display:none" in style
+            if role in _DROP_ROLES or hidden or (tag.tag not in _INLINE_TAGS and _class_words(tag) & _BOILERPLATE_WORDS):
                 self.drop(tag)
         self.drop_boxes_by_heading()
 
     def drop_bylines(self) -> None:
-        for tag in self.soup.find_all(True):
-            if not _gone(tag) and tag.name not in _INLINE_TAGS and _class_words(tag) & _BYLINE_WORDS:
+        for tag in _NAMED_TAGS(self.root):
+            if tag.tag not in _INLINE_TAGS and _class_words(tag) & _BYLINE_WORDS:
                 self.drop(tag)
 
     def drop_signup_boxes(self) -> None:
         """A form asking for an e-mail address sits in a newsletter or paywall box: drop the box
         (its pitch text too), unless the box is the story itself."""
-        for form in self.soup.find_all("form"):
-            if _gone(form) or not form.find("input", attrs={"type": re.compile("^email$", re.I)}):
+        for form in list(self.root.iter("form")):
+            if self.gone(form) or not any(_EMAIL.search(i.get("type") or "") for i in form.iterdescendants("input")
+                                          if i.get("type") is not None):
                 continue
-            box = form.parent
-            pitch = len(box.get_text(" ", strip=True)) - len(form.get_text(" ", strip=True)) if box else 0
+            box = form.getparent()
+            pitch = len(text_of(box, " ", strip=True)) - len(text_of(form, " ", strip=True)) if box is not None else 0
             if box is not None and pitch < 400 and not self.is_protected(box):
-                box.decompose()
+                remove(box)
 
     def drop_boxes_by_heading(self) -> None:
-        for heading in self.soup.find_all(_HEADING_TAGS + ("p", "div", "span")):
-            if _gone(heading):
+        for heading in list(self.root.iter(*_HEADING_TAGS, "p", "div", "span")):
+            if self.gone(heading):
                 continue
-            text = heading.get_text(" ", strip=True)
-            limit = _MAX_HEADING_CHARS if heading.name in _HEADING_TAGS else _MAX_LABEL_CHARS
+            text = text_of(heading, " ", strip=True)
+            limit = _MAX_HEADING_CHARS if heading.tag in _HEADING_TAGS else _MAX_LABEL_CHARS
             if not text or len(text) > limit or not _BOILERPLATE_HEADING.match(text):
                 continue
-            box = heading.parent
+            box = heading.getparent()
             # A wrapper holding nothing but the heading (<header><h2>Related</h2></header>):
             # the box is the wrapper's parent.
-            while (box is not None and box.parent is not None and box.name not in _PROTECTED_TAGS
-                   and box.get_text(" ", strip=True) == text and not self.is_protected(box.parent)):
-                box = box.parent
-            if box is None or box.name in _PROTECTED_TAGS or self.is_protected(box):
+            while (box is not None and box.getparent() is not None and box.tag not in _PROTECTED_TAGS
+                   and text_of(box, " ", strip=True) == text and not self.is_protected(box.getparent())):
+                box = box.getparent()
+            if box is None or box.tag in _PROTECTED_TAGS or self.is_protected(box):
                 self.drop_heading_and_list(heading)
-            elif box.name in ("p", "li") and not _mostly_links(box, minus=text):
-                heading.decompose()  # "Read more:" opening a real paragraph: keep the paragraph
+            elif box.tag in ("p", "li") and not _mostly_links(box, minus=text):
+                remove(heading)  # "Read more:" opening a real paragraph: keep the paragraph
             else:
-                box.decompose()
+                remove(box)
 
-    def drop_heading_and_list(self, heading: Tag) -> None:
+    def drop_heading_and_list(self, heading: Element) -> None:
         """A heading inside the story box: drop it and the link lists right after it."""
-        for sibling in list(heading.find_next_siblings()):
-            if sibling.name in ("ul", "ol") or _mostly_links(sibling):
-                sibling.decompose()
+        for sibling in live_siblings_after(heading):
+            if sibling.tag in ("ul", "ol") or _mostly_links(sibling):
+                remove(sibling)
             else:
                 break
-        heading.decompose()
+        remove(heading)
 
 
-def _mostly_links(tag: Tag, minus: str = "") -> bool:
-    text = len(tag.get_text(" ", strip=True)) - len(minus)
-    linked = sum(len(a.get_text(" ", strip=True)) for a in tag.find_all("a"))
+def _mostly_links(tag: Element, minus: str = "") -> bool:
+    text = len(text_of(tag, " ", strip=True)) - len(minus)
+    linked = sum(len(text_of(a, " ", strip=True)) for a in tag.iterdescendants("a"))
     return text <= 0 or linked >= 0.6 * text

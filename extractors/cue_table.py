@@ -76,8 +76,17 @@ def names_a_facility(text: str, end: int, organisation_nouns: tuple[str, ...] = 
     # the head is an organisation noun before the facility noun ("la firma ... de modelos") or right after it
     # ("the model developer"); "el centro de datos de la empresa" still names a place
     head = text[m.start() : m.end()] + re.compile(r"[\s-]*[\w-]*").match(text, m.end()).group(0)
+    if _MAKER_OF.search(head):
+        return False  # "Vyrda, a Swedish designer of inference chips": whoever makes the product is a company
     # plurals count: "Nvidia y AMD, los dos grandes fabricantes de chips" describes two companies
     return not any(re.search(rf"(?<!\w){re.escape(n.lower())}(?:s|es)?(?!\w)", head.lower()) for n in organisation_nouns)
+
+
+_MAKER_OF = re.compile(
+    r"\b(?:designer|designers|maker|makers|manufacturer|manufacturers|supplier|suppliers|vendor|vendors|producer|"
+    r"diseñador|diseñadora|diseñadores|productor|productora|proveedor|proveedora)\s+(?:of|de)\b",
+    re.I,
+)
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from extractors.cue_table import cue_table, read_data
+from extractors.regex_prefilter import Screen, ScreenedPattern
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class Trigger:
     payer: str  # "S" or "O" ("?" for sym: decided by roles)
     payee: str
     status: str | None
-    pattern: re.Pattern[str]
+    pattern: ScreenedPattern  # a compiled pattern whose finditer skips sentences it cannot match
     source: str
 
 
@@ -59,10 +60,11 @@ def triggers() -> tuple[Trigger, ...]:
     macros.update(_BUILTIN_MACROS)
     rows = [line for line in read_data("deal_triggers.tsv").splitlines() if line.strip() and not line.startswith("#")]
     compiled = []
+    screens: dict[str, Screen] = {}  # one per language: a sentence is read by one language's rows
     for row in csv.DictReader(rows, delimiter="\t", quoting=csv.QUOTE_NONE):
         source = row["pattern"]
         expanded = re.sub(r"\{(\w+)\}", lambda m: macros[m.group(1)], source)
-        pattern = re.compile(rf"(?<![\w<]){expanded}", re.I)
+        pattern = screens.setdefault(row["lang"], Screen()).add(re.compile(rf"(?<![\w<]){expanded}", re.I))
         compiled.append(
             Trigger(row["lang"], row["type"], row["payer"], row["payee"], row["status"] or None, pattern, source)
         )

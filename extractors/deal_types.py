@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from extractors import cues
+from extractors.organisations import organisation_roles_of_words
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,9 @@ def settle_type(trig: cues.Trigger, payer: str, payee: str, near: set[str], role
     known = bool(roles)
     deal_type = trig.deal_type
     if deal_type == "money":
-        if "cloud_contract" in near and "cloud_provider" in roles:
+        if (roles_of.get(payer) or organisation_roles_of_words(payer)) == {"investor"}:
+            deal_type = "investment"  # "took $400m from the X Investment Authority": an investor's money buys shares
+        elif "cloud_contract" in near and "cloud_provider" in roles:
             deal_type = "cloud_contract"
         elif "chip_supply" in near and roles & PAYEE_ROLES["chip_supply"] and "investment" not in near:
             deal_type = "chip_supply"

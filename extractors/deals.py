@@ -35,6 +35,7 @@ named so far (antecedents for references), the last subjects, and the frames of 
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 
 from extractors import cues, separate_figures
@@ -61,6 +62,9 @@ from extractors.statements import sentence_frames
 logger = logging.getLogger(__name__)
 
 __all__ = ["extract_deals"]
+
+# an adverbial opening ("Con el dinero de X prevé ...", "Tras la ronda, planea ..."): the verb's subject may be left out
+_OPENS_WITHOUT_SUBJECT = re.compile(r"\W*(?:con|para|tras|según|además|luego|después|asimismo)\b", re.I)
 
 
 def extract_deals(
@@ -114,16 +118,23 @@ def extract_deals(
         # an unvouched name that a deal statement took as a party is an organisation: later "the company" may
         # stand for it ("invertirá en Nokia ... del capital de la compañía finlandesa")
         parties = {f.payer for f in found} | {f.payee for f in found}
+        # an unvouched name the article keeps using, described in apposition, is an organisation too ("Meseta, con
+        # sede en Zaragoza, alquila ..."): a subject, and an antecedent for "la firma" later
+        described = {m.resolve() for m in mentions if m.weak and m.recurring and m.subject_ok and doc.startswith(",", m.end)}
         for m in mentions:
             name = m.resolve()
-            if name and m.referring and (not m.weak or name in parties):
+            if name and m.referring and (not m.weak or name in parties or name in described):
                 memory.append(Mention(m.start, m.end, m.kind, name, [], m.subject_ok, True))
         subject = next(
-            (m.resolve() for m in mentions if m.kind != "Q" and m.subject_ok and m.referring and not m.weak and m.resolve()), None
+            (m.resolve() for m in mentions if m.kind != "Q" and m.subject_ok and m.referring and m.resolve()
+             and (not m.weak or m.resolve() in described)),
+            None,
         )
         if subject:
             prev_subjects = [subject] + [n for n in prev_subjects if n != subject]
-        topic = subject
+        # a sentence whose subject is left out ("Con el dinero de X prevé llegar a ...") keeps the topic before
+        dropped = _OPENS_WITHOUT_SUBJECT.match(doc, s, e) and not any(m.subject_ok and m.name for m in mentions)
+        topic = subject or (topic if dropped else None)
     frames += own_parts(contributed, frames)
     own_payments(paid, frames)
     frames += headline_figure(headlines, frames)

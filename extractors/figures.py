@@ -138,6 +138,18 @@ def own_parts(contributed: list[tuple[object, object, int]], frames: list[Frame]
                     )
                 )
                 break
+        else:
+            # "el BNDES aportó 150 millones" after the round of one company: an investor not named before joins it
+            raised = {f.payee for f in frames if f.deal_type == "investment" and f.order <= order}
+            in_round = any(f.round_figure or f.lead or f.rule == "round list" for f in frames if f.payee in raised)
+            if mention.name and len(raised) == 1 and in_round and mention.name not in raised:
+                base = next(f for f in frames if f.payee in raised)
+                extra.append(
+                    Frame(
+                        "investment", mention.name, base.payee, base.status, base.evidence, figure.money, False, None,
+                        base.confidence, False, order, "contribution", m_captured=True,
+                    )
+                )
     return extra
 
 

@@ -18,6 +18,7 @@ from extractors.companies import (
     is_product,
     organisation_nouns,
 )
+from extractors.company_table import reference_words
 from extractors.deal_records import Mention
 from extractors.name_folding import fold_article_names
 from extractors.positions import classify, next_word, previous_word
@@ -26,17 +27,21 @@ from extractors.references import reference_mention, salience_order
 logger = logging.getLogger(__name__)
 
 
-_NOT_DESCRIPTOR = r"(?:in|into|on|of|for|with|to|from|by|and|that|en|de|del|con|para|por|a|al|y|que|is|es|was|fue)\b"
+# (a determiner opens its own phrase: "la lideró el fondo X" is a verb and then the description)
+_NOT_DESCRIPTOR = r"(?:in|into|on|of|for|with|to|from|by|and|that|en|de|del|con|para|por|a|al|y|que|is|es|was|fue|the|el|la|los|las)\b"
 
 
 @lru_cache(maxsize=1)
 def _descriptor_before() -> re.Pattern[str]:
     """Text ending in a description of the name that follows: "the Swedish startup ", "Abu Dhabi AI firm ",
-    "la firma de capital riesgo " (one "de"/"of" complement of lower-case words)."""
+    "la firma de capital riesgo " (one "de"/"of" complement of lower-case words), "la surcoreana "."""
     nouns = "|".join(re.escape(n) for n in sorted(organisation_nouns(), key=len, reverse=True))
+    nationalities = "|".join(re.escape(n) for n in sorted(reference_words()["nationality_nouns"]["words"], key=len, reverse=True))
     return re.compile(
+        rf"(?<![\w’'-])(?:la|el|los|las)\s+(?:{nationalities})\s+$|"
         rf"(?<![\w’'-])(?:(?:the|a|an|la|el|un|una)\s+)?(?:(?<![\w’'-])(?!{_NOT_DESCRIPTOR})[\w’'-]+\s+){{0,3}}?(?:{nouns})"
-        rf"(?:\s+(?!{_NOT_DESCRIPTOR})[a-záéíóúñ-]+){{0,2}}(?:\s+(?:de|of)\s+[a-záéíóúñ-]+(?:\s+[a-záéíóúñ-]+)?)?\s+$"
+        # (the complement may be an acronym: "la nube chilena de GPU X")
+        rf"(?:\s+(?!{_NOT_DESCRIPTOR})[a-záéíóúñ-]+){{0,2}}(?:\s+(?:de|of)\s+(?:[a-záéíóúñ-]+|[A-Z]{{2,5}}s?)(?:\s+[a-záéíóúñ-]+)?)?\s+$"
     )
 
 

@@ -1,5 +1,5 @@
-"""Article metadata from a parsed page: JSON-LD, ``og:``/``article:`` meta tags, ``<time>``,
-``<link rel=canonical>`` and ``<title>``."""
+"""Article metadata from a parsed page (an lxml tree, see ``page_tree``): JSON-LD,
+``og:``/``article:`` meta tags, ``<time>``, ``<link rel=canonical>`` and ``<title>``."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup
+from lxml.etree import _Element as Element
 
+from extractors.page_tree import class_string, text_of
 from extractors.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,11 @@ def clean_text(text: Any) -> str:
     return " ".join(html.unescape(text).split()) if isinstance(text, str) else ""
 
 
-def _json_ld_nodes(soup: BeautifulSoup) -> list[dict[str, Any]]:
+_LD_JSON_TYPE = re.compile(r"ld\+json", re.IGNORECASE)
+_LD_WRAPPER = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$|^\s*<!--|-->\s*$")
+
+
+def _json_ld_nodes(root: Element) -> list[dict[str, Any]]:
     """Every JSON object in the page's JSON-LD blocks, flattening lists and ``@graph``."""
     nodes: list[dict[str, Any]] = []
 
@@ -51,9 +56,11 @@ def _json_ld_nodes(soup: BeautifulSoup) -> list[dict[str, Any]]:
                 if key in value:
                     walk(value[key])
 
-    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.IGNORECASE)):
-        raw = script.get_text().strip()
-        raw = re.sub(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$|^\s*<!--|-->\s*$", "", raw)
+    for script in root.iter("script"):
+        if not _LD_JSON_TYPE.search(script.get("type") or ""):
+            continue
+        raw = text_of(script).strip()
+        raw = _LD_WRAPPER.sub("", raw)
         try:
             walk(json.loads(raw, strict=False))  # strict=False: raw newlines inside strings
         except ValueError:
@@ -67,9 +74,9 @@ def _types(node: dict[str, Any]) -> set[str]:
     return {name.rsplit("/", 1)[-1] for name in names if isinstance(name, str)}
 
 
-def json_ld_article(soup: BeautifulSoup) -> dict[str, Any]:
+def json_ld_article(root: Element) -> dict[str, Any]:
     """headline/datePublished/inLanguage/publisher/description of the page's article node."""
-    nodes = _json_ld_nodes(soup)
+    nodes = _json_ld_nodes(root)
     by_id = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str)}
     article = next((node for node in nodes if _types(node) & _ARTICLE_TYPES), None)
     if article is None:
@@ -91,21 +98,26 @@ def json_ld_article(soup: BeautifulSoup) -> dict[str, Any]:
     }
 
 
-def meta_content(soup: BeautifulSoup, *keys: str) -> str:
-    """Content of the first ``<meta>`` whose property/name/itemprop is one of ``keys``."""
-    wanted = {key.lower() for key in keys}
+def meta_tags(root: Element) -> dict[str, str]:
+    """Each property/name/itemprop/http-equiv of the page's ``<meta>`` tags (lowercased) -> the
+    content of the first tag that names it with a non-empty content. Read once, asked often."""
     found: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
+    for tag in root.iter("meta"):
         content = tag.get("content")
         if not content or not content.strip():
             continue
         for attr in ("property", "name", "itemprop", "http-equiv"):
             key = (tag.get(attr) or "").strip().lower()
-            if key in wanted and key not in found:
+            if key and key not in found:
                 found[key] = content.strip()
+    return found
+
+
+def meta_content(metas: dict[str, str], *keys: str) -> str:
+    """Content of the first ``<meta>`` (see :func:`meta_tags`) named by one of ``keys``, in their order."""
     for key in keys:
-        if key.lower() in found:
-            return clean_text(found[key.lower()])
+        if key.lower() in metas:
+            return clean_text(metas[key.lower()])
     return ""
 
 
@@ -134,24 +146,25 @@ def parse_datetime(value: Any) -> datetime | None:
     return parsed.astimezone(timezone.utc)
 
 
-def first_time_element(soup: BeautifulSoup) -> datetime | None:
+def first_time_element(root: Element) -> datetime | None:
     """The page's own ``<time datetime>`` (run on the cleaned page: sidebars are gone)."""
-    times = soup.find_all("time", attrs={"datetime": True})
-    marked = [t for t in times if t.get("itemprop") == "datePublished" or t.has_attr("pubdate")
-              or "publish" in " ".join(t.get("class") or []).lower()]
+    times = [t for t in root.iter("time") if t.get("datetime") is not None]
+    marked = [t for t in times if t.get("itemprop") == "datePublished" or t.get("pubdate") is not None
+              or "publish" in class_string(t).lower()]
     for tag in marked + times:
-        parsed = parse_datetime(tag["datetime"])
+        parsed = parse_datetime(tag.get("datetime"))
         if parsed:
             return parsed
     return None
 
 
-def canonical_link(soup: BeautifulSoup, url: str) -> str:
+def canonical_link(root: Element, metas: dict[str, str], url: str) -> str:
     """``<link rel=canonical>`` (or og:url) made absolute, else the fetched URL; canonicalised."""
     page_path = urlsplit(url).path or "/"
-    links = soup.find_all("link", href=True)
-    canonical = next((link["href"] for link in links if "canonical" in [r.lower() for r in link.get("rel") or []]), "")
-    for candidate in (canonical, meta_content(soup, "og:url")):
+    links = [link for link in root.iter("link") if link.get("href") is not None]
+    canonical = next((link.get("href") for link in links
+                      if "canonical" in [r.lower() for r in (link.get("rel") or "").split()]), "")
+    for candidate in (canonical, meta_content(metas, "og:url")):
         absolute = urljoin(url, candidate.strip()) if candidate else ""
         parts = urlsplit(absolute)
         # A canonical pointing at the home page from an article is a CMS mistake, not an alias.
@@ -160,8 +173,9 @@ def canonical_link(soup: BeautifulSoup, url: str) -> str:
     return canonical_url(url)
 
 
-def title_from_title_tag(soup: BeautifulSoup, outlet: str | None) -> str:
-    title = clean_text(soup.title.get_text()) if soup.title else ""
+def title_from_title_tag(root: Element, outlet: str | None) -> str:
+    tag = next(root.iter("title"), None)
+    title = clean_text(text_of(tag)) if tag is not None else ""
     for separator in (" | ", " - ", " – ", " — ", " · ", " :: "):
         head, sep, tail = title.rpartition(separator)
         if sep and head and (not outlet or tail.strip().lower() == outlet.lower() or len(tail.split()) <= 4):

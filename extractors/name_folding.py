@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 _GENERIC_TAIL = frozenset(
     "Capital Management Partners Ventures Investments Investment Technologies Technology Labs Lab AI Systems Group "
     "Holdings Holding Robotics Computing Energy Networks Software Semiconductor Semiconductors Inc Inc. Corp Corp. "
-    "Corporation Co. Ltd Ltd. LLC Global Advisers Advisors".split()
+    "Corporation Co. Ltd Ltd. LLC Global Advisers Advisors Compute Cloud Cómputo Computación IA Intelligence Silicon "
+    "Telecom".split()
 )
 _CAP = r"[A-ZÁÉÍÓÚÑ][\w&'’.-]*"
 _CONNECTOR = r"(?:de|del|para|la|las|el|los|y|e|of|the|for|and|&)"

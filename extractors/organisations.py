@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from extractors.company_table import (
@@ -55,11 +56,14 @@ _ROLE_OF_NOUN = (
     ("cloud", "cloud_provider"),
     ("neocloud", "cloud_provider"),
     ("neonube", "cloud_provider"),
+    ("nube", "cloud_provider"),
     ("proveedor", "cloud_provider"),
     ("fund", "investor"),
     ("fondo", "investor"),
     ("gestora", "investor"),
     ("investor", "investor"),
+    ("investment", "investor"),
+    ("investments", "investor"),
     ("capital", "investor"),
     ("ventures", "investor"),
     ("partners", "investor"),
@@ -85,6 +89,7 @@ def organisation_roles_of_words(name: str) -> frozenset[str]:
     return frozenset(role for key, role in _ROLE_OF_NOUN if key in words and len(key) > 2)
 
 
+_MODIFIER_HEAD = re.compile(r"\S+-[a-záéíóúñ][\w-]*$")
 # the endings of English nationality adjectives ("Korean", "Japanese", "British", "Saudi", "Emirati")
 _DEMONYM = re.compile(r"(?:an|ese|ish|i)$")
 
@@ -92,6 +97,8 @@ _DEMONYM = re.compile(r"(?:an|ese|ish|i)$")
 def clean_unknown(name: str, stop: frozenset[str]) -> str | None:
     """The name without stop words at its edges ("The Xyz" -> "Xyz"); None when nothing is left."""
     words = name.split()
+    while len(words) > 1 and _MODIFIER_HEAD.match(words[0]):
+        words = words[1:]  # "Riyadh-based Rimal AI", "SoftBank-backed Xyz": the modifier is not the name
     # the longest stop phrase at each edge goes: "América Latina" is one place, not "América" and a "Latina"
     while words:
         head = next((k for k in range(len(words), 0, -1) if " ".join(words[:k]) in stop), 0)
@@ -108,9 +115,15 @@ def clean_unknown(name: str, stop: frozenset[str]) -> str | None:
     if not words:
         return None
     name = " ".join(words)
-    if name in stop or len(name) < 2 or name.lower() in _descriptor_words():
+    if name in stop or len(name) < 2 or name.lower() in _descriptor_words() or name in _alone_not_names():
         return None
     return name
+
+
+@lru_cache(maxsize=1)
+def _alone_not_names() -> frozenset[str]:
+    """"Norwegian", "Kuwaiti", "Silicon": never an organisation alone, though they may open or end one's name."""
+    return frozenset(reference_words().get("alone_not_names", []))
 
 
 @lru_cache(maxsize=1)
@@ -140,7 +153,11 @@ def _unknown_organisations(text: str) -> list[CompanyMatch]:
                 offset = surface.find(name)
                 start, surface = m.start("name") + offset, surface[offset:]
             found.append(CompanyMatch(canonical_name(surface), start, start + len(surface), surface, _roles_for_noun(m.group("noun"))))
-    return found
+    # "Kolding Compute, un proveedor danés de nube": the suffix finds the name, the apposition its role
+    roles: dict[str, frozenset[str]] = {}
+    for c in found:
+        roles[c.name] = roles.get(c.name, frozenset()) | c.roles
+    return [replace(c, roles=roles[c.name]) for c in found]
 
 
 def _drop_overlaps(matches: list[CompanyMatch]) -> list[CompanyMatch]:

@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 _RELATIVE_WORDS = frozenset({"which", "that", "whom", "que", "cual", "cuales"})
 
 
+_JUST_BEFORE = re.compile(r"\b(?:la|el|los|las|the)\s+[a-záéíóúñ-]+\s+$")
+
+
 def context_words(doc: str, names: list, sentences: list[tuple[int, int]], refs: list[Reference] = ()) -> dict[str, set[str]]:
     """Words near each named organisation in its sentence: "G42, an AI company based in Abu Dhabi" -> abu, dhabi.
     The words of a description (``refs``) are left out: "Intel ..., leaving the graphics chip leader" does not
@@ -29,9 +32,16 @@ def context_words(doc: str, names: list, sentences: list[tuple[int, int]], refs:
     for r in refs:
         if r.kind == "definite":
             doc = doc[: r.start] + " " * (r.end - r.start) + doc[r.end :]
+    # "Arandu AI firma con la chilena Nimbo": the words right before a name describe that name, not its neighbours
+    own = [(c.name, c.start - len(m.group(0)), c.start) for c in names if (m := _JUST_BEFORE.search(doc, max(0, c.start - 40), c.start))]
     for c in names:
         s, e = next(((s, e) for s, e in sentences if s <= c.start < e), (0, len(doc)))
-        window = doc[max(s, c.start - 60) : min(e, c.end + 80)]
+        lo, hi = max(s, c.start - 60), min(e, c.end + 80)
+        text = doc
+        for name, a, b in own:
+            if name != c.name and lo <= a < hi:
+                text = text[:a] + " " * (b - a) + text[b:]
+        window = text[lo:hi]
         bag.setdefault(c.name, set()).update(w.lower() for w in re.findall(r"[\w]+", window))
     for name in bag:
         bag[name].update(w.lower() for d in company_descriptors(name) for w in re.findall(r"[\w]+", d))

@@ -30,7 +30,8 @@ _RAISE = re.compile(
     # para inferencia, cerró", "SSI, co-founded by former OpenAI scientist X, has raised"
     r"(?P<O><[ER]\d+>)(?:\s*,[^.;]{0,120}?,|\s+(?:co-)?(?:founded|backed|created|launched|based|fundad[oa]|cread[oa]|respaldad[oa])\b[^.;]{0,100}?,)?"
     r"[^.;<]{0,80}?\b(?:cerrado|cierra|cerró|levanta|levantó|levantado|capta|captó|captado|recauda|recaudó|"
-    r"recaudado|completado|completa|completó|raised|raises|closed|closes|secured|secures|completed|completes|landed|lands)\b"
+    r"recaudado|completado|completa|completó|raised|raises|closed|closes|secured|secures|completed|completes|landed|lands|"
+    r"been handed|recibió|recibe|obtuvo|obtiene)\b"
     r"[^.;]{0,60}?(?:\bronda\b|\bserie\s+[A-Z]\b|<M\d+>|\bround\b|\bseries\s+[A-Z]\b|\bfunding\b|\bfinanciación\b)",
 )
 
@@ -41,11 +42,15 @@ _ROUND_OF = re.compile(
 
 # "led by <E3>", "liderada por la firma <E3>", "<E0> leads", "<E0> lidera": the token's organisation leads the round
 _LED_BY_BEFORE = re.compile(
-    r"\b(?:led|headed|anchored|liderad[oa]s?|encabezad[oa]s?|capitanead[oa]s?)\s+(?:by|por)\s+(?:the\s+|el\s+|la\s+|los\s+)?$", re.I
+    r"\b(?:led|headed|anchored|liderad[oa]s?|encabezad[oa]s?|capitanead[oa]s?)\s+(?:by|por)\s+(?:the\s+|el\s+|la\s+|los\s+)?$"
+    r"|\b(?:ronda|operación|ampliación)\s+(?:\w+\s+){0,3}?la\s+(?:lideró|lidera|liderará|encabezó|encabeza|encabezará)\s+(?:el\s+|la\s+)?$",
+    re.I,
 )
 _LEADS_AFTER = re.compile(
     r"^(?:\s*,[^,;]{0,80},)?\s+(?:has\s+|had\s+|will\s+|ha\s+|había\s+)?(?:also\s+|también\s+)?"
-    r"(?:led|leads|is leading|lead|lidera|lideró|liderará|liderado|encabeza|encabezó|encabezará|encabezado)\b",
+    r"(?:led|leads|is leading|lead|lidera|lideró|liderará|liderado|encabeza|encabezó|encabezará|encabezado)\b"
+    # "from A, the lead investor, and B", "de A, el inversor principal, y B"
+    r"|^\s*,\s+(?:the|its|el|la|su)\s+(?:lead\s+(?:investor|backer)|inversor\s+(?:principal|líder)|principal\s+inversor)\s*,",
     re.I,
 )
 # "led by A and B", "co-led", "coliderada": several leads, none of them the round's only one
@@ -70,7 +75,7 @@ _INVESTORS = r"(?:participantes|inversores|inversionistas|accionistas|investors|
 # a verb of joining a round with nothing after it but the sentence's end or a list of others
 _BARE_JOINED = (
     r"(?:invested|participated|took\s+part|joined|chipped\s+in|invirtió|invirtieron|participó|participaron|han\s+invertido|"
-    r"ha\s+invertido|han\s+participado|ha\s+participado)(?=\s*(?:[.;]|,\s+(?:along|alongside|together|junto)|$))"
+    r"ha\s+invertido|han\s+participado|ha\s+participado)(?=\s*(?:[.;]|,\s+(?:along|alongside|together|junto|while|whereas|mientras)|$))"
 )
 # list before the verb: "A y B han participado también en la ronda", "A and B also joined the round"
 _LIST_BEFORE = re.compile(
@@ -94,7 +99,8 @@ _LIST_AFTER = re.compile(
     # examples of the round's investors: "from investors such as A and B", "de fondos como A y B"
     r"|\b(?:from|with|de|con)\s+(?:(?:new|existing|other|nuevos|otros)\s+)?(?:" + _INVESTORS[3:-1] + r"|funds|fondos)"
     r"\s+(?:such\s+as|like|including|como|entre\s+ellos)"
-    r"|\b(?:con\s+)?(?:la\s+)?participación\s+(?:también\s+|además\s+)?(?:de|del)(?=\s)"
+    # (not "una participación del <P1> en X": a stake, no round's investors)
+    r"|\b(?:con\s+)?(?:la\s+)?participación\s+(?:también\s+|además\s+)?(?:de|del)(?=\s)(?!\s+<P\d+>)"
     r"|\b(?:other\s+)?(?:investors|backers|participants)(?:\s+in\s+the\s+round)?\s+(?:include|included|including)"
     # the round told as backed: "La operación fue respaldada además por A", "The round was also backed by A and B"
     r"|\b(?:ronda|operación|ampliación|financiación|round|raise|financing|funding)\s+(?:[\w-]+\s+){0,3}?(?:fue|ha sido|será|was|has been|will be|is)\s+"
@@ -103,6 +109,8 @@ _LIST_AFTER = re.compile(
     r"|\b(?:round|raise|financing|ronda|operación)\s+(?:also\s+|también\s+|además\s+)?"
     r"(?:included|includes|drew|attracted|incluyó|incluye|(?:contó|cuenta)\s+(?:también\s+|además\s+)?con)(?=\s+<E\d+>)"
     r"|\b(?:ronda|round)\s+(?:(?:\w+|<M\d+>),?\s+){0,5}?(?:fue\s+|was\s+|ha sido\s+|has been\s+)?(?:liderada|encabezada|co-liderada|led|co-led)\s+(?:por|by)"
+    # the object first: "Aquella ronda la lideró el fondo X", "La operación la encabezó X"
+    r"|\b(?:ronda|operación|ampliación)\s+(?:\w+\s+){0,3}?la\s+(?:lideró|lidera|liderará|encabezó|encabeza|encabezará|colideró|coliderará)"
     # the verb before its subjects: "En la ronda también participaron A, B y C", "Also participating were A and B"
     r"|\ben\s+(?:la|esta|esa|dicha)\s+(?:nueva\s+)?" + _ROUND + r"(?:\s+(?:de|del)\s+<E\d+>)?\s+(?:también\s+|además\s+)?"
     r"(?:(?:han|ha|habían|había)\s+)?(?:también\s+|además\s+)?(?:participaron|participan|participó|participa|participarán|participado|invirtieron|invertido|entraron|entrado|estuvieron|estado)"
@@ -150,6 +158,7 @@ class Rounds:
     raiser: str | None = None
     waiting: list[Frame] = field(default_factory=list)
     closed: bool = False  # the round is told as closed ("has raised", "cerró una ronda"): its investors are in
+    size: Money | None = None  # the round's size as the raising sentence told it
 
     def read(self, sent: Sentence, doc: str, order: int) -> list[Frame]:
         """Frames of the investors this sentence lists for the article's round."""
@@ -160,6 +169,9 @@ class Rounds:
                 # the raising verbs ("has raised", "cierra") tell a done round unless the words around hedge them
                 self.closed = self.closed or (
                     rx is _RAISE and cues.status_of(sent.masked, m.start(), m.end(), None) != "rumored")
+                if rx is _RAISE:
+                    told = [sent.tokens[t] for t in re.findall(r"<M\d+>", m.group(0))]
+                    self.size = _round_size(sent) or next((t.money for t in told if t.is_deal), None)
                 break
         frames = [_frame(sent, doc, order, name, span, token) for name, span, token in _listed_investors(sent, doc)]
         size = _round_size(sent)
@@ -169,6 +181,9 @@ class Rounds:
             if size is not None:
                 # the round's size, which stays one investor's amount only if it leads alone (see merge)
                 f.money, f.round_figure = size, True
+            elif f.lead and self.size is not None and self.raiser is not None:
+                # "X raised $8m. The round was led by Y": the lead of the round told before gets its size (see merge)
+                f.money, f.round_figure = self.size, True
         if self.raiser is None:
             self.waiting += frames
             return []
@@ -231,7 +246,9 @@ def _listed_investors(sent: Sentence, doc: str) -> list[tuple[str, tuple[int, in
 _LIST_GAP = re.compile(
     # an apposition may follow an item: "USIT, el vehículo inversor de Thomas Tull, y Nvidia"
     r"(?:\s*,\s+(?:the|its|an?|el|la|su|un|una)\s+[^,.;<]{1,60},)?"
-    r"[\s,]*(?:(?:and|y|e|or|o|as well as|así como|plus|junto a|junto con|along with)\s+)?(?:[a-záéíóúñ-]+\s+){0,4}", re.I
+    r"[\s,]*(?:(?:and|y|e|or|o|as well as|así como|plus|junto a|junto con|along with)\s+)?(?:[a-záéíóúñ-]+\s+){0,4}"
+    # a description's complement: "y el fondo de capital de riesgo Kaszek"
+    r"(?:(?:de|of)\s+(?:[a-záéíóúñ-]+\s+){1,2})?", re.I
 )
 
 

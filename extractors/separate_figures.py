@@ -55,7 +55,8 @@ _CONTRIBUTES = (
     r"contribuyó|desembolsará|desembolsaría|desembolsa|desembolsó)"
 )
 _CONTRIBUTION = re.compile(
-    rf"(?P<S><[ER]\d+>)(?:,[^,;]{{0,80}},|\s+(?:que|which|that|who)(?:\s+\S+){{1,8}}?)?\s+(?:[\w-]+\s+){{0,2}}?{_CONTRIBUTES}\s+"
+    # (the apposition may be cut by the name's own span: "el <E2> de desarrollo de Brasil, aportó")
+    rf"(?P<S><[ER]\d+>)(?:,[^,;]{{0,80}},|\s+(?:de|of)\s[^,;<]{{0,60}},|\s+(?:que|which|that|who)(?:\s+\S+){{1,8}}?)?\s+(?:[\w-]+\s+){{0,2}}?{_CONTRIBUTES}\s+"
     # "aportó los 100 millones restantes", "put in the remaining $1bn"
     rf"(?:(?:the|los|las)\s+(?:remaining\s+|other\s+|rest of the\s+)?)?{_QUANTIFIER}(?P<M><M\d+>)(?!\s+(?:in|into|to|for|en|a|al|para)\s+(?:\S+\s+){{0,2}}?<[ER]\d+>)",
     re.I,

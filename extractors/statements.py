@@ -162,6 +162,17 @@ def _listed_after(sent: Sentence, token: str | None) -> list[str]:
     return re.findall(r"<E\d+>", listed.group(0)) if listed else []
 
 
+# "con la estadounidense X", "a la chilena X", "from the X": an article (and a lower-case adjective) between
+# preposition and name
+_ARTICLE_ADJECTIVE = re.compile(r"\s(?:(?:la|el|los|las)\s+[a-záéíóúñ]+|the|la|el|los|las)\s*$")
+
+
+def _word_after_preposition(doc: str, start: int) -> str:
+    """The word before the name, looking past "la estadounidense" or "the" to the preposition before it."""
+    m = _ARTICLE_ADJECTIVE.search(doc[max(0, start - 40) : start])
+    return previous_word(doc, start - len(m.group(0)) if m else start)
+
+
 def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order, o_token: str | None = None) -> list[Frame]:
     """The frames of one trigger match: none when its parties are no deal's parties, else one per payer.
     ``o_token``: another object than the one the row captured (one listed with it)."""
@@ -173,10 +184,13 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order, o_token
         return []
     if trig.deal_type == "investment" and o_mention.modifier and next_word(doc, o_mention.end) not in _EQUITY_NOUNS:
         return []  # "invest $40 billion in Nvidia chips" buys chips, it takes no stake
-    if o_mention.weak and previous_word(doc, o_mention.start) not in cues.word_lists()["prepositions"]:
+    if o_mention.weak and _word_after_preposition(doc, o_mention.start) not in cues.word_lists()["prepositions"]:
         # an unvouched name is a party only right after "in", "with", "from", "en", "con"..., or, when the
-        # article names it again, paired with a vouched one as joint subject ("AMD y la saudí Humain sellan ...")
-        if not (trig.deal_type == "sym" and o_mention.recurring and s_mention is not None and not s_mention.weak):
+        # article names it again, paired with a vouched one as joint subject ("AMD y la saudí Humain sellan ..."),
+        # or as the subject the row itself opens with, named again in the article ("Xyz has raised $50m from ...")
+        joint = trig.deal_type == "sym" and o_mention.recurring and s_mention is not None and not s_mention.weak
+        opens_row = o_mention.recurring and o_mention.subject_ok and m.start("O") == m.start() and trig.deal_type == "investment"
+        if not (joint or opens_row):
             return []
     if o_mention.weak and _FACILITY_IN.search(sent.masked[: m.start("O")]):
         return []  # "$5bn for its cloud region in Querétaro": an unvouched name after a facility is its place
@@ -212,6 +226,9 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order, o_token
                 # "Amazon, its largest backer, ...": in apposition "its" cannot be Amazon itself; it is the
                 # organisation the article is about
                 o_name = _invested_later(sent, m.end(), s_name) or next((c for c in o_mention.salient if c != s_name), None)
+            if o_name is None and s_token and not sent.masked[: m.start("O")].strip(" \"“«"):
+                # "Its biggest customer is X": opening the sentence, "its" goes on with the organisation before
+                o_name = o_mention.resolve(s_name)
             if o_name is None:
                 return []
         if not o_name:
@@ -268,7 +285,11 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order, o_token
     )
     stake = pick_stake(sent, m, {payer, payee}) if deal_type == "investment" else None
     status = cues.status_of(sent.masked, m.start(), m.end(), trig.status)
-    if status == "announced" and cues.attributed_to_media(evidence):
+    told = doc[sent.start : sent.end]
+    at, to = sent.to_document(m.start()) - sent.start, sent.to_document(m.end()) - sent.start
+    end = told.find(";", to)
+    told = told[told.rfind(";", 0, at) + 1 : end if end >= 0 else len(told)]  # the sources of another clause hedge not this one
+    if status == "announced" and cues.attributed_to_media(told):
         status = "rumored"  # "..., WSJ reports": the parties have not confirmed it (a done deal restated stays done)
     if money is not None:
         confidence += 0.05
@@ -279,6 +300,8 @@ def _frame(sent, doc, m, trig, roles_of, prev_subjects, evidence, order, o_token
     if len(payers) > 1:
         # one figure for several investors: whose share is it? only "respectively" says
         money_of = respective_amounts(sent, payer_token, payers) or {name: None for name in payers}
+        if lead and all(v is None for v in money_of.values()):
+            money_of[payer] = money  # "raised $420m from A, the lead investor, and B": the lead's is the round
         is_total = False
     if payer == s_name and payee == o_name:
         money_of.update(gapped_payers(sent, m, payee, money_of))  # "X will invest $5B in Z and Y $10B"

@@ -95,7 +95,11 @@ def status_of(sentence: str, span_start: int, span_end: int, hint: str | None) -
         return "rumored"
     if hint == "completed" or cues["completed"].search(local) or _PAST_SUBJUNCTIVE.search(local):
         return "completed"
-    if hint == "rumored" or (cues["rumored_sentence"].search(sentence) and not _media_cues()["confirmed"].search(sentence)):
+    # "X has signed a deal with Y; people familiar with the terms put its value at ...": the sources only tell
+    # the clause after the semicolon
+    end = sentence.find(";", span_end)
+    clause = sentence[sentence.rfind(";", 0, span_start) + 1 : end if end >= 0 else len(sentence)]
+    if hint == "rumored" or (cues["rumored_sentence"].search(clause) and not _media_cues()["confirmed"].search(sentence)):
         return "rumored"
     return "announced"
 

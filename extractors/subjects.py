@@ -41,11 +41,19 @@ def subject_before(sent: Sentence, position: int, exclude: str | None) -> tuple[
             continue  # "Humain, la empresa creada por el fondo X (PIF), adquirirá": X only describes the subject
         if _AGENT_BEFORE.search(sent.masked[:ms]) and "," in sent.masked[me:position]:
             continue  # "<E0> launched by Y, will buy", "<E0> creada por el fondo Y, adquirirá": Y is the agent of a participle
-        if obj.weak and len(between.split()) > 4:
-            continue  # an unvouched name must stand right before the deal verb
+        if obj.weak and len(between.split()) > (8 if obj.recurring else 4) and not _REPORTS_THAT.match(between):
+            continue  # an unvouched name must stand right before the deal verb (or tell it: "X anunció hoy que se hace con"); one the article repeats may stand a little further
         if obj.resolve(exclude) and obj.resolve(exclude) != exclude:
             return obj, token
     return None, None
+
+
+# "X anunció este martes que se hace con ...": the name that reports the deal is its subject
+_REPORTS_THAT = re.compile(
+    r"\s*(?:(?:ha|han|have|has)\s+)?(?:anunció|anunciaron|anuncia|anunciado|informó|informa|confirmó|confirma|comunicó|"
+    r"announced|announces|confirmed|confirms)\s+(?:\w+\s+){0,3}?(?:que|that)\s+(?:\w+\s+){0,4}$",
+    re.I,
+)
 
 
 # "will let domestic companies buy", "has urged them to favor", "permitirá a las empresas locales comprar": the
@@ -65,7 +73,11 @@ _AGENT_BEFORE = re.compile(
 )
 
 
-LISTED_PARTIES = re.compile(r"<E\d+>(?:\s*,\s*<E\d+>)*,?\s+(?:and|y|e)\s+<E\d+>")
+# an item may carry a short apposition: "from A, the lead investor, and B", "A, el banco público, y B"
+_ITEM = r"<E\d+>(?:\s*,\s+(?:the|its|an?|el|la|su|un|una)\s+[^,.;<]{1,50},(?=\s+(?:and|y|e)\s))?"
+# a place's possessive may head an item: "Bpifrance and South Korea's SK Telecom"
+_PLACE_OF = r"(?:(?:[A-ZÁÉÍÓÚÑ][\w.-]*\s+){0,2}[A-ZÁÉÍÓÚÑ][\w.-]*['’]s\s+)?"
+LISTED_PARTIES = re.compile(rf"{_ITEM}(?:\s*,\s*{_PLACE_OF}{_ITEM})*,?\s+(?:and|y|e)\s+{_PLACE_OF}<E\d+>")
 
 
 def coordinated(sent: Sentence, token: str | None) -> list[Mention]:

@@ -71,6 +71,9 @@ def test_canonical_name(surface: str, canonical: str) -> None:
         ("Xyla, a chipmaker based in Austin, said", ["Xyla"]),
         ("la firma Cosmos anunció", ["Cosmos"]),
         ("la startup Vértice busca fondos", ["Vértice"]),  # accented letters belong to the name
+        # a place's "-based" before a name qualifies it, it is not part of it
+        ("Lagos-based Kudi AI signed a deal.", ["Kudi AI"]),
+        ("the holding Quiñenco anunció", ["Quiñenco"]),
         # outlets spell a known name of several parts joined, spaced or in another case
         ("Softbank y Mercadolibre firmaron con Open AI.", ["SoftBank", "Mercado Libre", "OpenAI"]),
         # a known company's investment arm is the company ("AMD Ventures", "Nvidia Capital")
@@ -200,6 +203,13 @@ def test_name_candidates_skip_people_places_and_known_names() -> None:
         ("Sarah Kowalski said Orbitel Tech would sign.", ["Orbitel Tech"]),
         # a function word inside a sentence is part of a name
         ("Analysts at De Beers Group said so.", ["De Beers"]),
+        # a nationality adjective or a currency code alone is no name; inside a longer name it stays
+        ("The order came from Norwegian GPU cloud Vestby.", ["Vestby"]),
+        ("The Danish Growth Fund backs Vestby.", ["Danish Growth Fund", "Vestby"]),
+        ("Vestby paid NOK 2bn and SEK 1bn for it.", ["Vestby"]),
+        ("Vestby ampliará a USD 40 millones su contrato con Nubix.", ["Vestby", "Nubix"]),
+        # "Silicon" may end a name (alone it is no name)
+        ("The deal with Ardent Silicon closed in Silicon Valley.", ["Ardent Silicon"]),
     ],
 )
 def test_name_candidates_skip_function_words_and_people(text: str, names: list[str]) -> None:

@@ -84,6 +84,14 @@ CASES = [
     ("hasta mil 80 millones de dólares", "es", [(1.08e9, "USD", "up_to")]),
     ("contratará a 3 mil 200 ingenieros", "es", []),
     ("instalará 12 mil GPU", "es", []),
+    # Nordic and Latin American currencies by ISO code or by name
+    ("a SEK 4.5bn order", "en", [(4.5e9, "SEK", None)]),
+    ("paid DKK 900 million", "en", [(900e6, "DKK", None)]),
+    ("worth 3 billion Norwegian kroner", "en", [(3e9, "NOK", None)]),
+    ("captó 850 millones de reales", "es", [(850e6, "BRL", None)]),
+    ("un pedido de 12.000 millones de pesos chilenos", "es", [(12e9, "CLP", None)]),
+    ("vendió el 5% por 700 millones de coronas suecas", "es", [(700e6, "SEK", None)]),
+    ("datos reales de 40 clientes", "es", []),
     # negatives: no currency, no figure, or not an amount
     ("433,3 millones de acciones", "es", []),
     ("a multibillion-dollar agreement", "en", []),
