@@ -112,6 +112,7 @@ class RunSummary:
     alerts_pending: int
     feed_errors: dict[str, str]
     feeds_unchanged: int = 0  # answered 304 to a conditional request
+    alerts_given_up: int = 0  # deliveries this run marked failed for good (past the attempt cap)
     # Where the run's time went. Wall-clock seconds, except fetch, parse and extract: those run
     # side by side (threads, worker processes) and are summed over pages, so they may add up to
     # more than "articles", the wall-clock time of the whole fetch-parse-extract phase.
@@ -471,4 +472,5 @@ def _ingest(config: Config, db: str, run_id: str, started_at: datetime, batch_si
         articles_new=summary.articles_new, articles_skipped=skipped, articles_failed=counts.articles_failed,
         mentions_new=summary.mentions_new, deals_total=summary.deals_total, alerts_new=summary.alerts_new,
         alerts_delivered=report.delivered, alerts_pending=report.pending, feed_errors=feed_errors,
-        feeds_unchanged=sum(o.not_modified for o in feed_outcomes), stage_seconds=seconds)
+        feeds_unchanged=sum(o.not_modified for o in feed_outcomes), stage_seconds=seconds,
+        alerts_given_up=report.given_up)

@@ -88,6 +88,10 @@ def print_run_summary(summary) -> None:
         f"{summary.deals_total} deals, {summary.alerts_new} new alerts "
         f"({summary.alerts_delivered} delivered, {summary.alerts_pending} pending) -> {summary.db_path}",
         markup=False)
+    given_up = getattr(summary, "alerts_given_up", 0)
+    if given_up:
+        console.print(Text.assemble(("alert deliveries given up ", "red"),
+                                    f"{given_up}, after every attempt failed: see `dealwatch alerts --pending`"))
     for url, error in summary.feed_errors.items():
         console.print(Text.assemble(("feed failed ", "yellow"), f"{url}: {error}"))
 
