@@ -66,6 +66,15 @@ __all__ = ["extract_deals"]
 # an adverbial opening ("Con el dinero de X prevé ...", "Tras la ronda, planea ..."): the verb's subject may be left out
 _OPENS_WITHOUT_SUBJECT = re.compile(r"\W*(?:con|para|tras|según|además|luego|después|asimismo)\b", re.I)
 
+# "Para Cúmulo es el mayor contrato ...", "For Rivos, the order means ...": the organisation a sentence opens
+# with after "para/for" is what the sentence is about, though not its grammatical subject; "La empresa" next goes on with it
+_FRONTED = re.compile(r"\W*(?:para|for)\s+(?:la\s+|el\s+|the\s+)?$", re.I)
+
+
+def _fronted_topic(doc: str, start: int, mentions: list[Mention]) -> str | None:
+    first = min((m for m in mentions if m.kind == "E" and m.name and not m.weak), key=lambda m: m.start, default=None)
+    return first.name if first and _FRONTED.fullmatch(doc, start, first.start) else None
+
 
 def extract_deals(
     text: str, title: str = "", language: str | None = None, published_at: datetime | None = None
@@ -125,7 +134,7 @@ def extract_deals(
             name = m.resolve()
             if name and m.referring and (not m.weak or name in parties or name in described):
                 memory.append(Mention(m.start, m.end, m.kind, name, [], m.subject_ok, True))
-        subject = next(
+        subject = _fronted_topic(doc, s, mentions) or next(
             (m.resolve() for m in mentions if m.kind != "Q" and m.subject_ok and m.referring and m.resolve()
              and (not m.weak or m.resolve() in described)),
             None,

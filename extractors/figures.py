@@ -18,6 +18,14 @@ logger = logging.getLogger(__name__)
 # "... and are now worth about <M2>": a figure introduced as the value may stand further from the deal words
 _VALUED = re.compile(r"\b(?:worth|valued at|valorad[oa]s? en|por valor de|por un (?:importe|valor) de)\s+(?:about |roughly |around |some |up to |nearly |almost |more than |unos |unas |cerca de |alrededor de |hasta |más de )?$", re.I)
 
+# "put its value at about <M>", "sitúan su valor en <M>": a figure given as the value of the deal told before it
+_ITS_VALUE = re.compile(
+    r"\b(?:puts?|putting|pegs?|pegged|pegging|sets?|setting|estimates?|estimated|estimating|cifran?|cifraron|sitúan?|situaron|"
+    r"estiman?|estimaron)\s+(?:<R\d+>|its|su)\s+(?:total\s+)?(?:value|valor(?:\s+total)?)\s+(?:at|en)\s+"
+    r"(?:about |roughly |around |some |up to |nearly |almost |more than |unos |unas |cerca de |alrededor de |hasta |más de )?$",
+    re.I,
+)
+
 
 def pick_money(sent: Sentence, match: re.Match[str]) -> tuple[Money | None, bool]:
     """(amount, stated as a total) of the deal ``match`` states: the figure the row captured, else a total,
@@ -34,7 +42,10 @@ def pick_money(sent: Sentence, match: re.Match[str]) -> tuple[Money | None, bool
     if inside:
         return inside[0][2].money, inside[0][2].is_total
     after = [m for m in monies if match.end() <= m[0] <= match.end() + 80 or (m[0] <= match.end() + 160 and _VALUED.search(sent.masked[: m[0]]))]
-    if after and not re.search(r"<E\d+>|;", sent.masked[match.end() : after[0][0]]):
+    # "...; people familiar with the terms put its value at <M>": the clause after a semicolon values the deal
+    # when it names no party and points back at it ("its value")
+    valued_back = bool(after) and bool(_ITS_VALUE.search(sent.masked[: after[0][0]]))
+    if after and not re.search(r"<E\d+>" if valued_back else r"<E\d+>|;", sent.masked[match.end() : after[0][0]]):
         return after[0][2].money, after[0][2].is_total
     before = [m for m in monies if m[1] <= match.start()]
     if before:

@@ -28,6 +28,11 @@ logger = logging.getLogger(__name__)
 
 
 # (a determiner opens its own phrase: "la lideró el fondo X" is a verb and then the description)
+_AFTER_HARDWARE_NOUN = re.compile(
+    r"(?<!\bde\s)(?<!\bof\s)\b(?:aceleradores|acelerador|chips?|procesadores|procesador|GPUs?|servidores|servidor|tarjetas|accelerators?|"
+    r"processors?|servers?)\s+(?:de\s+inferencia\s+|de\s+IA\s+)?$",
+    re.I,
+)
 _NOT_DESCRIPTOR = r"(?:in|into|on|of|for|with|to|from|by|and|that|en|de|del|con|para|por|a|al|y|que|is|es|was|fue|the|el|la|los|las)\b"
 
 
@@ -145,7 +150,10 @@ def sentence_mentions(
                 continue
             # "adquiere el 20% de la startup X": a description after a preposition is no subject either
             described = start < c.start and previous_word(doc, start) not in cues.word_lists()["prepositions"]
-            mention = Mention(start, c.end, "E", c.name, [], subject_ok or described, True, weak=True)
+            # "aceleradores Corsair", "chips Maia": an unvouched name right after a hardware noun is the product's
+            # ("el fabricante de chips Ridgeline" is a company: a noun after "de"/"of" describes it)
+            kind = "Q" if _AFTER_HARDWARE_NOUN.search(doc, max(s, c.start - 30), c.start) else "E"
+            mention = Mention(start, c.end, kind, c.name, [], subject_ok or described, True, weak=True)
             mention.recurring = sum(1 for w in weak if w.name == c.name) > 1
             found.append(mention)
     found.sort(key=lambda m: m.start)
