@@ -117,8 +117,17 @@ def capacity_mentions(doc: str, s: int, e: int, mentions: list[Mention], frames:
     added = [
         Mention(m.start(), m.end(), "K", owner, [], subject_ok=False, referring=True, ref_kind="capacity")
         for m in _THAT_CAPACITY.finditer(doc, s, e)
-        if not any(m.start() < x.end and x.start < m.end() for x in mentions)
+        if not _overlaps(m, mentions)
     ]
+    return _with_added(mentions, added)
+
+
+def _overlaps(match: re.Match, mentions: list[Mention]) -> bool:
+    """Whether ``match`` covers part of a mention already found (which then wins)."""
+    return any(match.start() < x.end and x.start < match.end() for x in mentions)
+
+
+def _with_added(mentions: list[Mention], added: list[Mention]) -> list[Mention]:
     return sorted(mentions + added, key=lambda m: m.start) if added else mentions
 
 
@@ -145,10 +154,9 @@ def chips_mentions(doc: str, s: int, e: int, mentions: list[Mention], frames: li
     added = [
         Mention(m.start(), m.end(), "H", maker, [], subject_ok=False, referring=True, ref_kind="chips")
         for m in _THOSE_CHIPS.finditer(doc, s, e)
-        if not any(m.start() < x.end and x.start < m.end() for x in mentions)
-        and _BUYS_BEFORE.search(doc, max(s, m.start() - 50), m.start())
+        if not _overlaps(m, mentions) and _BUYS_BEFORE.search(doc, max(s, m.start() - 50), m.start())
     ]
-    return sorted(mentions + added, key=lambda m: m.start) if added else mentions
+    return _with_added(mentions, added)
 
 
 # a purchase verb just before "the chips": only then are they a party ("would take another 50,000 of the chips");

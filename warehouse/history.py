@@ -22,19 +22,20 @@ logger = logging.getLogger(__name__)
 def snapshot_deals(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
     """Record the deals that are new or changed since their last version; return how many versions."""
     candidates = read_sql("snapshots/deal_history.sql").strip().rstrip(";")
-    versions = [row[0] for row in con.execute(f"""
+    versions = con.execute(f"""
         insert into deal_history by name
         select *, now() as valid_from, cast(null as timestamptz) as valid_to, ? as run_id
         from ({candidates})
-        returning version""", [run_id]).fetchall()]
-    # A deal with a newer version than its open one: close the open one when the new one starts.
-    con.execute("""
-        update deal_history as old
-        set valid_to = newer.valid_from
-        from (select deal_id, max(version) as version, max(valid_from) as valid_from
-              from deal_history group by deal_id) as newer
-        where old.deal_id = newer.deal_id and old.valid_to is null and old.version < newer.version""")
-    changed = sum(1 for version in versions if version > 1)
+        returning deal_id, version""", [run_id]).fetchall()
+    # Close the version each new one replaces, and only those: no scan of the whole history.
+    replaced = [(deal_id, version - 1) for deal_id, version in versions if version > 1]
+    if replaced:
+        con.execute("""
+            update deal_history as old
+            set valid_to = now()
+            from (select unnest(?) as deal_id, unnest(?) as version) as replaced
+            where old.deal_id = replaced.deal_id and old.version = replaced.version""",
+                    [[d for d, _ in replaced], [v for _, v in replaced]])
     if versions:
-        logger.info("deal history: %d new deal(s), %d changed", len(versions) - changed, changed)
+        logger.info("deal history: %d new deal(s), %d changed", len(versions) - len(replaced), len(replaced))
     return len(versions)

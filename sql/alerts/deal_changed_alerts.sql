@@ -15,13 +15,16 @@ described as (
         c.*,
         d.amount, d.currency, d.amount_usd, d.stake_pct, d.status, d.source_urls,
         case c.field when 'amount' then 'amount' when 'stake_pct' then 'stake' else 'status' end as field_label,
-        case
-            when c.field <> 'amount' then c.old_value
-            else concat_ws(' ', c.old_value, c.old_currency)
+        -- a value as the summary shows it: an amount with its currency, a stake with "%"
+        case c.field
+            when 'amount' then concat_ws(' ', c.old_value, c.old_currency)
+            when 'stake_pct' then c.old_value || '%'
+            else c.old_value
         end as old_text,
-        case
-            when c.field <> 'amount' then c.new_value
-            else concat_ws(' ', c.new_value, c.new_currency)
+        case c.field
+            when 'amount' then concat_ws(' ', c.new_value, c.new_currency)
+            when 'stake_pct' then c.new_value || '%'
+            else c.new_value
         end as new_text
     from changes as c
     join deals_now as d using (deal_id)
@@ -35,8 +38,7 @@ select
     old_value,
     new_value,
     'Changed ' || replace(deal_type, '_', ' ') || ': ' || payer || ' -> ' || payee || ' '
-        || field_label || ' ' || coalesce(old_text || case when field = 'stake_pct' then '%' else '' end, 'unknown')
-        || ' -> ' || coalesce(new_text || case when field = 'stake_pct' then '%' else '' end, 'unknown')
+        || field_label || ' ' || coalesce(old_text, 'unknown') || ' -> ' || coalesce(new_text, 'unknown')
                                 as summary,
     to_json(struct_pack(
         deal_id := deal_id, deal_type := deal_type, payer := payer, payee := payee,

@@ -36,7 +36,12 @@ as_text as (
             when amount is null then null
             when amount = round(amount) then cast(cast(amount as hugeint) as varchar)
             else cast(amount as varchar)
-        end as amount_text
+        end as amount_text,
+        case field
+            when 'amount' then amount_article_id
+            when 'stake_pct' then stake_article_id
+            else status_article_id
+        end as field_article_id
     from changed_fields
 ),
 
@@ -64,18 +69,10 @@ select
     end                                    as new_value,
     case when c.field = 'amount' then c.previous_currency end as old_currency,
     case when c.field = 'amount' then c.currency end          as new_currency,
-    case c.field
-        when 'amount' then c.amount_article_id
-        when 'stake_pct' then c.stake_article_id
-        else c.status_article_id
-    end                                    as article_id,
+    c.field_article_id                     as article_id,
     a.url                                  as article_url,
     a.published_at                         as article_published_at,
     c.run_id
 from as_text as c
 left join articles as a
-    on a.article_id = case c.field
-        when 'amount' then c.amount_article_id
-        when 'stake_pct' then c.stake_article_id
-        else c.status_article_id
-    end
+    on a.article_id = c.field_article_id
