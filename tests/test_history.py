@@ -59,6 +59,15 @@ def test_what_counts_as_an_amount_change(db_path, before, after, changed):
     assert rows(db_path, "select count(*) from deal_changes where field = 'amount'") == [(int(changed),)]
 
 
+def test_an_amount_disclosed_reads_from_unknown(db_path):
+    commit(db_path, [report("http://a.test/1", utc(2025, 3, 1), mention("investment", "ASML", "Mistral"))],
+           run_id="r1")
+    commit(db_path, [report("http://a.test/2", utc(2025, 4, 1), mention("investment", "ASML", "Mistral",
+                                                                        amount=1.3e9, currency="EUR"))], run_id="r2")
+    assert rows(db_path, "select summary from alerts where alert_type = 'deal_changed'") == [
+        ("Changed investment: ASML -> Mistral amount unknown -> 1300000000 EUR",)]
+
+
 def test_a_stake_disclosed_later_is_a_change_from_unknown(db_path):
     commit(db_path, [report("http://a.test/1", utc(2025, 3, 1), mention("investment", "Nvidia", "Intel", amount=5e9))],
            run_id="r1")

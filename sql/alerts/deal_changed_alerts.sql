@@ -17,12 +17,12 @@ described as (
         case c.field when 'amount' then 'amount' when 'stake_pct' then 'stake' else 'status' end as field_label,
         -- a value as the summary shows it: an amount with its currency, a stake with "%"
         case c.field
-            when 'amount' then concat_ws(' ', c.old_value, c.old_currency)
+            when 'amount' then c.old_value || coalesce(' ' || c.old_currency, '')
             when 'stake_pct' then c.old_value || '%'
             else c.old_value
         end as old_text,
         case c.field
-            when 'amount' then concat_ws(' ', c.new_value, c.new_currency)
+            when 'amount' then c.new_value || coalesce(' ' || c.new_currency, '')
             when 'stake_pct' then c.new_value || '%'
             else c.new_value
         end as new_text
